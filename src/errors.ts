@@ -1,0 +1,89 @@
+/**
+ * Every stable error code gameward uses. Codes never change meaning between releases;
+ * docs/errors.md documents each one.
+ */
+export const ErrorCodes = [
+  'ERR_UNMANAGED',
+  'ERR_EXECUTABLE_NOT_FOUND',
+  'ERR_SPAWN_FAILED',
+  'ERR_ALREADY_RUNNING',
+  'ERR_NOT_RUNNING',
+  'ERR_INVALID_CONFIG',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_INVALID_STATE',
+  'ERR_INVALID_ACTION',
+  'ERR_TIMEOUT',
+  'ERR_ABORTED',
+  'ERR_DISPOSED',
+  'ERR_STOP_FAILED',
+  'ERR_KILLED',
+  'ERR_READINESS_TIMEOUT',
+  'ERR_COMPOSE',
+  'ERR_COMPOSE_MISSING',
+  'ERR_ENGINE_UNAVAILABLE',
+  'ERR_DUPLICATE_INSTANCE',
+  'ERR_UNKNOWN_INSTANCE',
+  'ERR_UNSUPPORTED',
+] as const;
+
+/** A stable error code: test for it with `error.code === 'ERR_NOT_RUNNING'`. */
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+/** Options of {@link GamewardError}. */
+export interface GamewardErrorOptions {
+  /** The instance the error is about, when there is one. */
+  instanceId?: string | undefined;
+  /** The underlying error (an OS error, compose's failure, an abort reason). */
+  cause?: unknown;
+  /** The exit code of a failed external command (compose), when there is one. */
+  exitCode?: number | undefined;
+  /** The standard error of a failed external command (compose), when there is one. */
+  stderr?: string | undefined;
+}
+
+/**
+ * The one error class gameward throws or rejects with. `code` is stable; `message` is for humans
+ * and names the instance, the field and the value where there is one.
+ */
+export class GamewardError extends Error {
+  override readonly name = 'GamewardError';
+  readonly code: ErrorCode;
+  readonly instanceId: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly stderr: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: GamewardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.instanceId = options.instanceId;
+    this.exitCode = options.exitCode;
+    this.stderr = options.stderr;
+  }
+}
+
+/** True when `value` is a {@link GamewardError}, optionally with the given code. */
+export function isGamewardError(value: unknown, code?: ErrorCode): value is GamewardError {
+  return value instanceof GamewardError && (code === undefined || value.code === code);
+}
+
+/** Renders a value for an error message: strings quoted, everything else as JSON where it can be. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
+  if (typeof value === 'symbol') return value.toString();
+  if (value instanceof RegExp) return value.toString();
+  try {
+    const json = JSON.stringify(value);
+    if (json === undefined) return String(value);
+    return json.length > 120 ? `${json.slice(0, 117)}...` : json;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** `x (type)` as used by every validation message: "got `-1` (number)". */
+export function describeGot(value: unknown): string {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  return `\`${describeValue(value)}\` (${type})`;
+}

@@ -1,0 +1,2 @@
+// Public surface of src/fleet: re-exported by src/index.ts.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of src/process: re-exported by src/index.ts.
+export {};

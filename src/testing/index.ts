@@ -1,0 +1,1 @@
+export { type FakeCall, FakeSupervisor, type FakeSupervisorConfig } from './fake-supervisor.js';
