@@ -29,7 +29,8 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.#onClose = options.onClose;
     this.#signal = options.signal;
     if (this.#signal?.aborted) {
-      this.close();
+      // Born closed: nothing was subscribed yet, so there is nothing for onClose to undo.
+      this.#closed = true;
     } else {
       this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     }
