@@ -1,2 +1,4 @@
 // Public surface of src/fleet: re-exported by src/index.ts.
-export {};
+export { type FleetAction, type FleetCommand, fleetActions, parseFleetCommand } from './command.js';
+export { Fleet, type FleetSnapshotEntry, type StopAllOptions } from './fleet.js';
+export type { FleetStateEvent, FleetStatesOptions } from './state-fanout.js';

@@ -31,7 +31,10 @@ const KNOWN_KEYS = Object.keys(DEFAULT_AUTO_RESTART);
 // setTimeout fires at once (with a warning) beyond this.
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Validates `config.autoRestart`, merging it over {@link DEFAULT_AUTO_RESTART}. */
+/**
+ * Validates `config.autoRestart`, merging it over {@link DEFAULT_AUTO_RESTART}. Absent: disabled.
+ * An object enables automatic restart unless it says `enabled: false`.
+ */
 export function normalizeAutoRestart(value: unknown, v: ConfigValidator): AutoRestartConfig {
   if (value === undefined) return DEFAULT_AUTO_RESTART;
   const record = v.object('autoRestart', value);
@@ -40,7 +43,8 @@ export function normalizeAutoRestart(value: unknown, v: ConfigValidator): AutoRe
   const d = DEFAULT_AUTO_RESTART;
   const pick = <T>(key: keyof AutoRestartConfig, check: (field: string, x: unknown) => T): T =>
     record[key] === undefined ? (d[key] as T) : check(key, record[key]);
-  const enabled = pick('enabled', (f, x) => nested.boolean(f, x));
+  // Passing the object at all means "restart"; `{ maxRestarts: 5 }` that did nothing would be a trap.
+  const enabled = record.enabled === undefined ? true : nested.boolean('enabled', record.enabled);
   const maxRestarts = pick('maxRestarts', (f, x) => nested.integer(f, x, 0));
   if (enabled && maxRestarts === 0) {
     nested.fail('maxRestarts', 'a positive integer when `autoRestart.enabled` is true', 0);

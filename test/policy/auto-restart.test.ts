@@ -40,9 +40,19 @@ describe('normalizeAutoRestart', () => {
     });
   });
 
+  it('turns restarts on when the object is given, unless it says enabled: false', () => {
+    expect(normalizeAutoRestart({}, v).enabled).toBe(true);
+    expect(normalizeAutoRestart({ maxRestarts: 5 }, v)).toMatchObject({ enabled: true, maxRestarts: 5 });
+    expect(normalizeAutoRestart({ enabled: false, maxRestarts: 5 }, v).enabled).toBe(false);
+  });
+
   it('accepts zero restarts when disabled and a zero delay', () => {
-    expect(normalizeAutoRestart({ maxRestarts: 0 }, v).maxRestarts).toBe(0);
+    expect(normalizeAutoRestart({ enabled: false, maxRestarts: 0 }, v).maxRestarts).toBe(0);
     expect(normalizeAutoRestart({ initialDelayMs: 0, maxDelayMs: 0 }, v).maxDelayMs).toBe(0);
+  });
+
+  it('refuses zero restarts when the object enables them implicitly', () => {
+    expect(() => normalizeAutoRestart({ maxRestarts: 0 }, v)).toThrow(/maxRestarts/);
   });
 
   it.each([

@@ -1,0 +1,160 @@
+import type { Readable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { LineSplitter } from '../console/line-splitter.js';
+
+/** How a server process ended. */
+export interface ExitInfo {
+  readonly exitCode: number | undefined;
+  readonly signal: NodeJS.Signals | undefined;
+}
+
+/** What {@link spawnServer} needs. */
+export interface SpawnRequest {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>> | undefined;
+  /** Every console line, called synchronously as the bytes arrive. */
+  readonly onLine: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** The process exited: called synchronously from the child's 'exit' event. */
+  readonly onExit: (info: ExitInfo) => void;
+}
+
+// Stops waiting for the pipes to drain after an exit (a grandchild may hold them open).
+const DRAIN_LIMIT_MS = 250;
+
+/**
+ * One spawned server: its own process group leader (so the group can be signalled), stdin a pipe,
+ * stdout and stderr read continuously into lines, so the child never blocks on a full pipe.
+ */
+export class ServerProcess {
+  readonly #subprocess: ResultPromise | undefined;
+  readonly spawned: Promise<void>;
+  readonly exited: Promise<ExitInfo>;
+  readonly #open = new Set<Readable>();
+  #exit: ExitInfo | undefined;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(request: SpawnRequest) {
+    let resolveExit!: (info: ExitInfo) => void;
+    this.exited = new Promise((resolve) => {
+      resolveExit = resolve;
+    });
+    let subprocess: ResultPromise;
+    try {
+      subprocess = execa(request.file, [...request.args], {
+        cwd: request.cwd,
+        ...(request.env === undefined ? {} : { env: { ...request.env } }),
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        // Leads its own process group: the whole group can be signalled at once.
+        detached: true,
+        windowsHide: true,
+      });
+    } catch (error) {
+      this.spawned = Promise.reject(error);
+      this.spawned.catch(() => undefined);
+      return;
+    }
+    this.#subprocess = subprocess;
+    // reject: false already; this only guards against an internal execa failure.
+    subprocess.catch(() => undefined);
+    this.#read(subprocess.stdout, 'stdout', request.onLine);
+    this.#read(subprocess.stderr, 'stderr', request.onLine);
+    subprocess.stdin?.on('error', () => {
+      // EPIPE when the server has exited or closed stdin: write() reports it to its caller.
+    });
+    this.spawned = new Promise<void>((resolve, reject) => {
+      let started = false;
+      subprocess.once('spawn', () => {
+        started = true;
+        resolve();
+      });
+      subprocess.once('error', (error) => {
+        if (!started) reject(error);
+      });
+      subprocess.once('exit', (code, signal) => {
+        // A failed spawn may report an exit too; it never started, so it is not an exit.
+        if (!started) return;
+        const info = { exitCode: code ?? undefined, signal: signal ?? undefined };
+        this.#exit = info;
+        resolveExit(info);
+        request.onExit(info);
+      });
+      // An early failure (bad options) leaves a dummy child that emits nothing: ask execa.
+      if (subprocess.pid === undefined) {
+        subprocess.then((result) => {
+          if (!started) reject(result.cause ?? result);
+        }, reject);
+      }
+    });
+    this.spawned.catch(() => undefined);
+  }
+
+  get pid(): number | undefined {
+    return this.#exit === undefined ? this.#subprocess?.pid : undefined;
+  }
+
+  /** The pid it had, after it exited too (the process group id). */
+  get groupId(): number | undefined {
+    return this.#subprocess?.pid;
+  }
+
+  get exit(): ExitInfo | undefined {
+    return this.#exit;
+  }
+
+  get hasExited(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  /** Writes to stdin; rejects when the server does not take it (exited, stdin closed). */
+  write(text: string): Promise<void> {
+    const stdin = this.#subprocess?.stdin;
+    if (stdin === undefined || stdin === null || !stdin.writable || this.#exit !== undefined) {
+      return Promise.reject(new Error('stdin is closed'));
+    }
+    return new Promise((resolve, reject) => {
+      stdin.write(text, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Resolves when stdout and stderr have ended, or after a short bound once exited. */
+  drained(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, DRAIN_LIMIT_MS);
+      const waiter = (): void => done();
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#drainWaiters.push(waiter);
+    });
+  }
+
+  #read(
+    stream: Readable | null | undefined,
+    name: 'stdout' | 'stderr',
+    onLine: SpawnRequest['onLine'],
+  ): void {
+    if (stream === null || stream === undefined) return;
+    const splitter = new LineSplitter((text) => onLine(name, text));
+    this.#open.add(stream);
+    stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+    stream.once('close', () => {
+      splitter.flush();
+      this.#open.delete(stream);
+      if (this.#open.size > 0) return;
+      const waiters = this.#drainWaiters;
+      this.#drainWaiters = [];
+      for (const waiter of waiters) waiter();
+    });
+    stream.on('error', () => {
+      // A read error ends the stream ('close' follows); the exit is what counts.
+    });
+  }
+}
