@@ -1,3 +1,4 @@
+export * from './compose/index.js';
 export { BaseSupervisor, type BaseSupervisorInit } from './core/base-supervisor.js';
 export {
   describeValue,
@@ -7,7 +8,9 @@ export {
   type GamewardErrorOptions,
   isGamewardError,
 } from './errors.js';
+export * from './fleet/index.js';
 export { type Logger, type SupervisorOptions, silentLogger } from './logger.js';
+export * from './process/index.js';
 export {
   type CrashedState,
   crashed,
@@ -38,6 +41,3 @@ export type {
   SupervisorEvents,
   SupervisorKind,
 } from './supervisor.js';
-export * from './compose/index.js';
-export * from './fleet/index.js';
-export * from './process/index.js';

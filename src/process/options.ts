@@ -102,7 +102,8 @@ const KNOWN_KEYS = [
 export function normalizeProcessConfig(config: unknown): NormalizedProcessConfig {
   const { validator: v, record, id } = validateInstanceId(config);
   v.knownKeys(record, KNOWN_KEYS);
-  if (record.kind !== undefined && record.kind !== 'process') v.fail('kind', '"process"', record.kind);
+  if (record.kind !== undefined && record.kind !== 'process')
+    v.fail('kind', '"process"', record.kind);
   const ms = (field: string, fallback: number): number =>
     record[field] === undefined ? fallback : v.integer(field, record[field], 0, MAX_TIMER_MS);
   const count = (field: string, fallback: number): number =>

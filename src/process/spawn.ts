@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { LineSplitter } from '../console/line-splitter.js';
 
 /** How a server process ended. */
@@ -8,7 +8,7 @@ export interface ExitInfo {
   readonly signal: NodeJS.Signals | undefined;
 }
 
-/** What {@link spawnServer} needs. */
+/** What a {@link ServerProcess} needs. */
 export interface SpawnRequest {
   readonly file: string;
   readonly args: readonly string[];
@@ -23,12 +23,30 @@ export interface SpawnRequest {
 // Stops waiting for the pipes to drain after an exit (a grandchild may hold them open).
 const DRAIN_LIMIT_MS = 250;
 
+type Subprocess = ReturnType<typeof launch>;
+
+function launch(request: SpawnRequest) {
+  return execa(request.file, [...request.args], {
+    cwd: request.cwd,
+    // Merged over the host's environment (execa's extendEnv).
+    env: { ...request.env },
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    // setsid(): it leads its own session and process group, so the group can be signalled at once.
+    detached: true,
+    windowsHide: true,
+  });
+}
+
 /**
  * One spawned server: its own process group leader (so the group can be signalled), stdin a pipe,
  * stdout and stderr read continuously into lines, so the child never blocks on a full pipe.
  */
 export class ServerProcess {
-  readonly #subprocess: ResultPromise | undefined;
+  readonly #subprocess: Subprocess | undefined;
   readonly spawned: Promise<void>;
   readonly exited: Promise<ExitInfo>;
   readonly #open = new Set<Readable>();
@@ -40,20 +58,9 @@ export class ServerProcess {
     this.exited = new Promise((resolve) => {
       resolveExit = resolve;
     });
-    let subprocess: ResultPromise;
+    let subprocess: Subprocess;
     try {
-      subprocess = execa(request.file, [...request.args], {
-        cwd: request.cwd,
-        ...(request.env === undefined ? {} : { env: { ...request.env } }),
-        stdin: 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        buffer: false,
-        reject: false,
-        // Leads its own process group: the whole group can be signalled at once.
-        detached: true,
-        windowsHide: true,
-      });
+      subprocess = launch(request);
     } catch (error) {
       this.spawned = Promise.reject(error);
       this.spawned.catch(() => undefined);

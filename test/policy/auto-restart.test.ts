@@ -42,7 +42,10 @@ describe('normalizeAutoRestart', () => {
 
   it('turns restarts on when the object is given, unless it says enabled: false', () => {
     expect(normalizeAutoRestart({}, v).enabled).toBe(true);
-    expect(normalizeAutoRestart({ maxRestarts: 5 }, v)).toMatchObject({ enabled: true, maxRestarts: 5 });
+    expect(normalizeAutoRestart({ maxRestarts: 5 }, v)).toMatchObject({
+      enabled: true,
+      maxRestarts: 5,
+    });
     expect(normalizeAutoRestart({ enabled: false, maxRestarts: 5 }, v).enabled).toBe(false);
   });
 

@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 import { constants } from 'node:os';
+import fc from 'fast-check';
 import { crashed, type InstanceState, States } from '../../src/state/instance-state.js';
 import { canTransition } from '../../src/state/transitions.js';
 

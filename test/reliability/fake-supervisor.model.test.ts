@@ -143,7 +143,11 @@ describe('FakeSupervisor model (random interleavings)', () => {
   it('keeps to the transition table and gives every subscriber the same sequence', async () => {
     await fc.assert(
       fc.asyncProperty(commands, fc.constantFrom(0, 1), async (cmds, delayMs) => {
-        const sup = new FakeSupervisor({ id: 'model', startDelayMs: delayMs, stopDelayMs: delayMs });
+        const sup = new FakeSupervisor({
+          id: 'model',
+          startDelayMs: delayMs,
+          stopDelayMs: delayMs,
+        });
         const real: Real = { sup, events: [sup.state] };
         sup.on('state', (next, previous) => {
           expect(previous).toBe(real.events.at(-1));

@@ -86,11 +86,7 @@ describe('StateChannel model (thousands of random runs)', () => {
         fc.array(anyState, { maxLength: 30 }),
         fc.constantFrom('starting', 'running', 'stopping', 'stopped', 'crashed' as const),
         async (states, target) => {
-          const channel = new StateChannel(
-            { state: 'stopped' },
-            'model',
-            () => undefined,
-          );
+          const channel = new StateChannel({ state: 'stopped' }, 'model', () => undefined);
           const waiters = [channel.waitFor(target), channel.waitFor(target)];
           const accepted: InstanceState[] = [channel.current];
           for (const next of states) {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { StateChannel } from '../../src/state/state-channel.js';
 import { crashed, type InstanceState, States } from '../../src/index.js';
+import { StateChannel } from '../../src/state/state-channel.js';
 
 function channel(initial: InstanceState = States.stopped) {
   const changes: [string, string][] = [];
-  const c = new StateChannel(initial, 'ch-1', (next, previous) => changes.push([previous.state, next.state]));
+  const c = new StateChannel(initial, 'ch-1', (next, previous) =>
+    changes.push([previous.state, next.state]),
+  );
   return { c, changes };
 }
 
@@ -45,7 +47,9 @@ describe('StateChannel', () => {
 
   it('throws on an illegal transition and keeps the state', () => {
     const { c } = channel(States.running);
-    expect(() => c.set(States.stopped)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_STATE' }));
+    expect(() => c.set(States.stopped)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_STATE' }),
+    );
     expect(c.current).toBe(States.running);
   });
 
@@ -141,7 +145,9 @@ describe('StateChannel', () => {
     it('rejects with the signal reason when it is an Error', async () => {
       const { c } = channel();
       const reason = new Error('shutting down');
-      await expect(c.waitFor('running', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+      await expect(c.waitFor('running', { signal: AbortSignal.abort(reason) })).rejects.toBe(
+        reason,
+      );
     });
 
     it('rejects ERR_DISPOSED when the channel closes', async () => {

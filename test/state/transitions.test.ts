@@ -52,14 +52,18 @@ describe('the transition table', () => {
       expect(canTransition(s, s)).toBe(false);
     }
     expect(canTransition(crashed({ exitCode: 1 }), crashed({ exitCode: 1 }))).toBe(false);
-    expect(canTransition(crashed({ exitCode: 1 }), crashed({ exitCode: 137, signal: 'SIGKILL' }))).toBe(true);
+    expect(
+      canTransition(crashed({ exitCode: 1 }), crashed({ exitCode: 137, signal: 'SIGKILL' })),
+    ).toBe(true);
   });
 
   it('throws ERR_INVALID_STATE naming the instance on an illegal transition', () => {
     expect(() => assertTransition(States.running, States.stopped, 'rust-1')).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_STATE', instanceId: 'rust-1' }),
     );
-    expect(() => assertTransition(States.running, States.stopped, 'rust-1')).toThrow(/"rust-1".*running -> stopped/);
+    expect(() => assertTransition(States.running, States.stopped, 'rust-1')).toThrow(
+      /"rust-1".*running -> stopped/,
+    );
   });
 
   it('labels states', () => {

@@ -12,7 +12,10 @@ describe('toWire', () => {
     [crashed({ exitCode: -1 }), '{"state":"crashed","exit_code":-1}'],
     [crashed(), '{"state":"crashed"}'],
     [crashed({ signal: 'SIGKILL' }), '{"state":"crashed","signal":"SIGKILL"}'],
-    [crashed({ exitCode: 0, signal: 'SIGTERM' }), '{"state":"crashed","exit_code":0,"signal":"SIGTERM"}'],
+    [
+      crashed({ exitCode: 0, signal: 'SIGTERM' }),
+      '{"state":"crashed","exit_code":0,"signal":"SIGTERM"}',
+    ],
   ])('serialises %o byte-for-byte as the Rust agent does', (state, json) => {
     expect(JSON.stringify(toWire(state))).toBe(json);
   });

@@ -20,7 +20,10 @@ describe('FakeSupervisor', () => {
 
   it('rejects like the real ones: ERR_ALREADY_RUNNING, ERR_NOT_RUNNING, ERR_UNMANAGED', async () => {
     await using fake = new FakeSupervisor({ id: 'fake-2' });
-    await expect(fake.stop()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING', instanceId: 'fake-2' });
+    await expect(fake.stop()).rejects.toMatchObject({
+      code: 'ERR_NOT_RUNNING',
+      instanceId: 'fake-2',
+    });
     await fake.start();
     await expect(fake.start()).rejects.toMatchObject({ code: 'ERR_ALREADY_RUNNING' });
     await using unmanaged = new FakeSupervisor({ id: 'fake-3', initial: States.unmanaged });
@@ -176,7 +179,10 @@ describe('FakeSupervisor', () => {
     [null, /`config`/],
   ])('refuses bad config %o with ERR_INVALID_CONFIG', (config, message) => {
     expect(() => new FakeSupervisor(config as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_CONFIG', message: expect.stringMatching(message) }),
+      expect.objectContaining({
+        code: 'ERR_INVALID_CONFIG',
+        message: expect.stringMatching(message),
+      }),
     );
   });
 });

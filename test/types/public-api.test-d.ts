@@ -63,7 +63,9 @@ describe('public types', () => {
     // @ts-expect-error wrong listener signature
     fake.on('state', (n: number) => n);
     expectTypeOf(fake.states()).toEqualTypeOf<AsyncIterableIterator<InstanceState>>();
-    expectTypeOf(fake.waitFor).parameter(0).toEqualTypeOf<StateLabel | ((state: InstanceState) => boolean)>();
+    expectTypeOf(fake.waitFor)
+      .parameter(0)
+      .toEqualTypeOf<StateLabel | ((state: InstanceState) => boolean)>();
     expectTypeOf(fake[Symbol.asyncDispose]).returns.toEqualTypeOf<Promise<void>>();
   });
 });

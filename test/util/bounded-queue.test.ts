@@ -26,7 +26,11 @@ describe('BoundedQueue', () => {
   it('runs onClose exactly once, whichever way it ends', async () => {
     let closed = 0;
     const ac = new AbortController();
-    const q = new BoundedQueue<number>({ capacity: 1, signal: ac.signal, onClose: () => (closed += 1) });
+    const q = new BoundedQueue<number>({
+      capacity: 1,
+      signal: ac.signal,
+      onClose: () => (closed += 1),
+    });
     ac.abort();
     q.close();
     await q.return();

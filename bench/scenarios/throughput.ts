@@ -1,0 +1,79 @@
+// Output capture: a child writes LINES lines as fast as the pipe takes them. One variant per
+// process (argv[2]: raw | gameward), so each peak RSS is that variant's own.
+import { ProcessSupervisor } from '../../src/index.js';
+import { FLOOD, now, rawSpawn, runScenario } from '../lib/scenario.js';
+
+const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
+const NODE = process.execPath;
+const variant = process.argv[2];
+
+/** Lines received, and the time from the spawn call to the last one. */
+interface Run {
+  lines: number;
+  elapsedMs: number;
+}
+
+/** The baseline: read the pipe, split it into line strings, keep the last one. */
+async function raw(): Promise<Run> {
+  const t0 = now();
+  let lastAt = t0;
+  const child = rawSpawn(NODE, [FLOOD, String(LINES)]);
+  let lines = 0;
+  let carry = '';
+  let last = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    const parts = (carry + chunk).split('\n');
+    carry = parts.pop() ?? '';
+    lines += parts.length;
+    last = parts.at(-1) ?? last;
+    lastAt = now();
+  });
+  await new Promise((resolve) => child.once('close', resolve));
+  if (last === '') throw new Error('no output');
+  return { lines, elapsedMs: lastAt - t0 };
+}
+
+/** gameward with its defaults: every line an `output` event and in the replay ring. */
+async function gameward(): Promise<Run> {
+  const supervisor = new ProcessSupervisor({
+    id: 'bench-flood',
+    executable: NODE,
+    args: [FLOOD, String(LINES)],
+  });
+  let lines = 0;
+  let lastAt = 0;
+  supervisor.on('output', () => {
+    lines += 1;
+    lastAt = now();
+  });
+  try {
+    const t0 = now();
+    const exited = supervisor.waitFor((s) => s.state === 'crashed' || s.state === 'stopped');
+    await supervisor.start();
+    await exited;
+    // Lines still in the pipe when the exit is seen arrive just after it.
+    const deadline = Date.now() + 5000;
+    while (lines < LINES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    return { lines, elapsedMs: lastAt - t0 };
+  } finally {
+    await supervisor[Symbol.asyncDispose]();
+  }
+}
+
+runScenario(async () => {
+  if (variant !== 'raw' && variant !== 'gameward') throw new Error(`unknown variant ${variant}`);
+  globalThis.gc?.();
+  const baselineRssBytes = process.memoryUsage().rss;
+  const { lines, elapsedMs } = variant === 'raw' ? await raw() : await gameward();
+  return {
+    variant,
+    lines,
+    expected: LINES,
+    elapsedMs,
+    linesPerSecond: (lines / elapsedMs) * 1000,
+    baselineRssBytes,
+    // maxRSS is in KiB: the peak of this whole process, whose only job was this one run.
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+});

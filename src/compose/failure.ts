@@ -1,0 +1,111 @@
+import { stat } from 'node:fs/promises';
+import { describeGot, GamewardError } from '../errors.js';
+
+/** What a failed docker or compose command left behind. */
+export interface CommandFailure {
+  /** `compose up`, `docker inspect`... for the message. */
+  readonly command: string;
+  readonly exitCode?: number | undefined;
+  readonly stderr?: string | undefined;
+  /** The spawn error (ENOENT...) when the command never ran. */
+  readonly cause?: unknown;
+}
+
+/** Facts the classification needs about where the command ran. */
+export interface FailureContext {
+  readonly instanceId: string;
+  readonly cwd: string;
+  readonly docker: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asks `docker compose version`: the installed major version, undefined when there is none. */
+  readonly composeMajor: () => Promise<number | undefined>;
+}
+
+// How the docker CLI says it cannot reach the engine, on a socket or over TCP.
+const ENGINE_DOWN =
+  /Cannot connect to the Docker daemon|error during connect|Is the docker daemon running|dial unix [^:]+: connect:|connection refused/i;
+
+/**
+ * Turns a failed command into the right {@link GamewardError}: `ERR_ENGINE_UNAVAILABLE` when the
+ * engine cannot be reached, `ERR_COMPOSE_MISSING` when the docker CLI or its Compose v2 plugin is
+ * absent, `ERR_INVALID_CONFIG` for a `cwd` that does not exist, `ERR_COMPOSE` (with compose's exit
+ * code and stderr) for everything compose itself refused.
+ */
+export async function classifyFailure(
+  failure: CommandFailure,
+  context: FailureContext,
+): Promise<GamewardError> {
+  const who = `Instance ${JSON.stringify(context.instanceId)}`;
+  const { instanceId } = context;
+  const stderr = failure.stderr?.trim() ?? '';
+  if (isSpawnError(failure.cause)) {
+    if (!(await isDirectory(context.cwd))) {
+      return new GamewardError(
+        'ERR_INVALID_CONFIG',
+        `${who}: expected \`cwd\` to be an existing directory, got ${describeGot(context.cwd)}`,
+        { instanceId, cause: failure.cause },
+      );
+    }
+    return new GamewardError(
+      'ERR_COMPOSE_MISSING',
+      `${who}: the docker CLI ${JSON.stringify(context.docker)} was not found${context.docker.includes('/') ? '' : ' on PATH'}; Docker Compose v2 needs the docker CLI and its compose plugin`,
+      { instanceId, cause: failure.cause },
+    );
+  }
+  if (ENGINE_DOWN.test(stderr)) {
+    const host = context.env.DOCKER_HOST ?? 'the default context';
+    return new GamewardError(
+      'ERR_ENGINE_UNAVAILABLE',
+      `${who}: the Docker engine is unreachable (DOCKER_HOST=${host}): ${firstLine(stderr)}`,
+      { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
+    );
+  }
+  const major = await context.composeMajor();
+  if (major === undefined || major < 2) {
+    const found = major === undefined ? 'not installed' : `version ${major}, not 2 or later`;
+    return new GamewardError(
+      'ERR_COMPOSE_MISSING',
+      `${who}: Docker Compose v2 is ${found} (\`${context.docker} compose version\` failed); install the docker compose plugin. ${failure.command} said: ${firstLine(stderr)}`,
+      { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
+    );
+  }
+  const code = failure.exitCode === undefined ? '' : ` with exit code ${failure.exitCode}`;
+  return new GamewardError(
+    'ERR_COMPOSE',
+    `${who}: \`${failure.command}\` failed${code}: ${summarize(stderr)}`,
+    { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
+  );
+}
+
+/** The installed Compose major version from `docker compose version --short` output. */
+export function parseComposeMajor(output: string): number | undefined {
+  const match = /^v?(\d+)\./.exec(output.trim());
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+function isSpawnError(cause: unknown): boolean {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR';
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]?.trim() || '(no output)';
+}
+
+// Compose prints progress lines before the error: keep the lines that say what went wrong.
+function summarize(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+  const errors = lines.filter((l) => /error|invalid|not found|no such|denied|failed/i.test(l));
+  return (errors.length > 0 ? errors.slice(-2) : lines.slice(-1)).join(' | ') || '(no output)';
+}
