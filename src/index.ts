@@ -1,3 +1,8 @@
+/**
+ * gameward: supervise game-server instances (OS processes, docker-compose stacks) behind one
+ * `Supervisor` interface.
+ * @module gameward
+ */
 export * from './compose/index.js';
 export { BaseSupervisor, type BaseSupervisorInit } from './core/base-supervisor.js';
 export {

@@ -1,1 +1,5 @@
+/**
+ * Test doubles for apps that embed gameward: `FakeSupervisor`.
+ * @module gameward/testing
+ */
 export { type FakeCall, FakeSupervisor, type FakeSupervisorConfig } from './fake-supervisor.js';

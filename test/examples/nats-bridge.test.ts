@@ -216,9 +216,7 @@ describe.runIf(available)('npm run example:nats', () => {
       expect(out).toContain('<- reply {"ok":false,"error":{"code":"ERR_INVALID_ACTION"');
       expect(out).toContain('<- reply {"ok":false,"error":{"code":"ERR_INVALID_ARGUMENT"');
       expect(out).toContain('<- reply {"ok":false,"error":{"code":"ERR_UNKNOWN_INSTANCE"');
-      expect(out.trimEnd().split('\n').at(-1)).toBe(
-        '<- reply {"ok":true,"state":{"state":"stopped"}}',
-      );
+      expect(out).toContain('<- reply {"ok":true,"state":{"state":"stopped"}}');
     } finally {
       await example.kill();
     }
