@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   step('scale: 1000 supervised processes, start all, memory, crash storm');
   const scale: Outcome<ScaleRun>[] = [];
-  for (const variant of ['raw', 'gameward']) {
+  for (const variant of ['raw', 'execa', 'gameward']) {
     scale.push(await runChild<ScaleRun>('scenarios/scale.ts', [variant], { gc: true }));
   }
   step('scale: PM2 God daemon with 1000 processes');

@@ -42,7 +42,7 @@ if ! $SUDO docker compose version >/dev/null 2>&1; then
   mkdir -p "$work/lists/partial"
   chmod 755 "$work"
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror%/} trixie main" >"$work/trixie.list"
-  opts=(-o "Dir::Etc::sourcelist=$work/trixie.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$work/lists")
+  opts=(-o "Dir::Etc::sourcelist=$work/trixie.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$work/lists" -o "APT::Sandbox::User=root")
   $SUDO apt-get "${opts[@]}" update -qq
   (cd "$work" && $SUDO apt-get "${opts[@]}" download -qq docker-compose)
   dpkg -x "$work"/docker-compose_*.deb "$work/x"

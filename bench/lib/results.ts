@@ -15,7 +15,7 @@ export interface ThroughputRun {
 }
 
 export interface ScaleRun {
-  variant: 'raw' | 'gameward';
+  variant: 'raw' | 'execa' | 'gameward';
   count: number;
   startAllMs: number;
   heapPerInstanceBytes: number;

@@ -1,6 +1,6 @@
 import type { BenchReport, Outcome, ScaleRun, ThroughputRun } from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
-import { causes } from './causes.js';
+import { causeOf } from './causes.js';
 import { bytes, latencyTable, ms, table } from './format.js';
 import { checkTargets } from './targets.js';
 
@@ -40,62 +40,55 @@ function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
 function scaleSection(report: BenchReport): string {
   const runs = report.scale.flatMap((o) => (o.ok ? [o.value] : []));
   const pm2 = report.pm2Scale.ok ? report.pm2Scale.value : undefined;
-  const col = (r: ScaleRun | undefined, f: (r: ScaleRun) => string) => (r ? f(r) : 'n/a');
-  const raw = runs.find((r) => r.variant === 'raw');
-  const gw = runs.find((r) => r.variant === 'gameward');
+  const columns = (['raw', 'execa', 'gameward'] as const).map((v) =>
+    runs.find((r) => r.variant === v),
+  );
+  const row = (label: string, f: (r: ScaleRun) => string, pm2Cell: string): string[] => [
+    label,
+    ...columns.map((r) => (r === undefined ? 'n/a' : f(r))),
+    pm2Cell,
+  ];
+  const p = (f: (x: NonNullable<typeof pm2>) => string, other = 'n/a'): string =>
+    pm2 === undefined ? other : f(pm2);
   const rows = [
-    [
+    row(
       'processes',
-      col(raw, (r) => String(r.count)),
-      col(gw, (r) => String(r.count)),
-      pm2 ? `${pm2.online} of ${pm2.count}` : 'n/a',
-    ],
-    [
+      (r) => String(r.count),
+      p((x) => `${x.online} of ${x.count}`),
+    ),
+    row(
       'start all (concurrently)',
-      col(raw, (r) => ms(r.startAllMs)),
-      col(gw, (r) => ms(r.startAllMs)),
-      pm2 ? ms(pm2.startAllMs) : 'n/a',
-    ],
-    [
-      'host heap per instance',
-      col(raw, (r) => bytes(r.heapPerInstanceBytes)),
-      col(gw, (r) => bytes(r.heapPerInstanceBytes)),
-      'n/a (daemon)',
-    ],
-    [
+      (r) => ms(r.startAllMs),
+      p((x) => ms(x.startAllMs)),
+    ),
+    row('host heap per instance', (r) => bytes(r.heapPerInstanceBytes), 'n/a (daemon)'),
+    row(
       'host RSS per instance',
-      col(raw, (r) => bytes(r.rssPerInstanceBytes)),
-      col(gw, (r) => bytes(r.rssPerInstanceBytes)),
-      pm2 ? `${bytes(pm2.rssPerProcessBytes)} (God daemon)` : 'n/a',
-    ],
-    [
-      'storm: all crash events observed after',
-      col(raw, (r) => ms(r.storm.durationMs)),
-      col(gw, (r) => ms(r.storm.durationMs)),
-      pm2 ? ms(pm2.storm.durationMs) : 'n/a',
-    ],
-    [
+      (r) => bytes(r.rssPerInstanceBytes),
+      p((x) => `${bytes(x.rssPerProcessBytes)} (God daemon)`),
+    ),
+    row(
+      'storm: every crash observed after',
+      (r) => ms(r.storm.durationMs),
+      p((x) => ms(x.storm.durationMs)),
+    ),
+    row(
       'storm: crash events observed',
-      col(raw, (r) => `${r.storm.observed}`),
-      col(gw, (r) => `${r.storm.observed}`),
-      pm2 ? `${pm2.storm.observed} (bus exit events)` : 'n/a',
-    ],
-    [
+      (r) => String(r.storm.observed),
+      p((x) => `${x.storm.observed} (bus exit events)`),
+    ),
+    row(
       'storm: event-loop delay p50 / p99 / max',
-      ...[raw, gw].map((r) =>
-        col(r, (x) => `${ms(x.storm.p50Ms)} / ${ms(x.storm.p99Ms)} / ${ms(x.storm.maxMs)}`),
-      ),
+      (r) => `${ms(r.storm.p50Ms)} / ${ms(r.storm.p99Ms)} / ${ms(r.storm.maxMs)}`,
       'n/a (daemon)',
-    ],
-    [
-      'storm: event-loop delay samples',
-      col(raw, (r) => String(r.storm.samples)),
-      col(gw, (r) => String(r.storm.samples)),
-      '',
-    ],
+    ),
+    row('storm: event-loop delay samples', (r) => String(r.storm.samples), ''),
   ];
   const errors = [...report.scale, report.pm2Scale].flatMap((o) => (o.ok ? [] : [failed(o)]));
-  return [table(['', 'raw child_process', '**gameward**', 'PM2'], rows), ...errors].join('\n\n');
+  return [
+    table(['', 'raw child_process', 'execa alone', '**gameward**', 'PM2'], rows),
+    ...errors,
+  ].join('\n\n');
 }
 
 function timersSection(report: BenchReport): string {
@@ -149,7 +142,7 @@ ${table(
   checks.map((c) => [c.target, c.measured, verdict(c.met)]),
 )}
 
-${missed.length === 0 ? 'Every measured target was met in this run.' : `## Missed targets: the gap and its cause\n\n${missed.map((c) => `- **${c.target}**: measured ${c.measured}. ${causes[c.id] ?? 'No analysis recorded for this target.'}`).join('\n')}`}
+${missed.length === 0 ? 'Every measured target was met in this run.' : `## Missed targets: the gap and its cause\n\n${missed.map((c) => `- **${c.target}**: measured ${c.measured}. ${causeOf(c.id, report)}`).join('\n')}`}
 
 ## Exit detection
 
@@ -199,7 +192,8 @@ ${throughputSection(report.throughput)}
 divided by the count; then all 1000 are SIGKILLed in one loop and
 \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) runs from the first kill until every
 crash has been observed. PM2's column is its God daemon (its RSS from \`/proc/<pid>/status\`)
-holding 1000 \`sleep\` apps, and the exit events its bus delivered.
+holding 1000 \`sleep\` apps, and the exit events its bus delivered. "execa alone" is gameward's
+spawn layer (execa 9 with the same options) with nothing on top, to show where the cost lies.
 
 ${scaleSection(report)}
 

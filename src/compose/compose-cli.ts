@@ -82,18 +82,18 @@ export class ComposeCli {
   /** `docker inspect` of the given containers (raw engine objects). */
   async inspect(ids: readonly string[]): Promise<unknown[]> {
     if (ids.length === 0) return [];
-    const { stdout } = await this.docker('docker inspect', [
-      'inspect',
-      '--type',
-      'container',
-      ...ids,
-    ]);
+    // A container removed between `ps` and `inspect` is simply not there any more.
+    const { stdout } = await this.docker(
+      'docker inspect',
+      ['inspect', '--type', 'container', ...ids],
+      /No such (container|object)/i,
+    );
     const parsed: unknown = JSON.parse(stdout || '[]');
     return Array.isArray(parsed) ? parsed : [];
   }
 
-  /** Runs a short docker command; a failure becomes a GamewardError. */
-  async docker(label: string, args: readonly string[]): Promise<DockerResult> {
+  /** Runs a short docker command; a failure (unless its stderr matches `tolerate`) is thrown. */
+  async docker(label: string, args: readonly string[], tolerate?: RegExp): Promise<DockerResult> {
     const result = await execa(this.#config.docker, args, {
       cwd: this.#config.cwd,
       env: this.#env,
@@ -104,6 +104,9 @@ export class ComposeCli {
       maxBuffer: MAX_OUTPUT,
     });
     if (!result.failed) return { stdout: result.stdout };
+    if (tolerate?.test(result.stderr) === true && result.exitCode !== undefined) {
+      return { stdout: result.stdout };
+    }
     const spawnError = result.exitCode === undefined ? result : undefined;
     throw await this.#classify({
       command: label,

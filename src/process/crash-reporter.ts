@@ -1,31 +1,31 @@
-import type { OutputHub } from '../console/output-hub.js';
 import type { Logger } from '../logger.js';
 import type { CrashExit, CrashPolicy } from '../policy/auto-restart.js';
-import type { CrashDetails, GaveUp, RestartScheduled } from '../supervisor.js';
+import type { SupervisorEvents } from '../supervisor.js';
 import type { ServerRun } from './server-run.js';
+
+type CrashEvent = 'crash' | 'restartScheduled' | 'gaveUp';
 
 /** What a {@link CrashReporter} works with. */
 export interface CrashReporterInit {
   readonly instanceId: string;
   readonly policy: CrashPolicy;
-  /** Lines attached to the crash event. */
-  readonly crashLines: number;
-  readonly console: OutputHub;
   readonly logger: Logger;
-  readonly onCrash: (details: CrashDetails) => void;
-  readonly onRestartScheduled: (info: RestartScheduled) => void;
-  readonly onGaveUp: (info: GaveUp) => void;
-  /** Asked after the crash event: false when the user acted since (started, stopped, disposed). */
-  readonly shouldRestart: () => boolean;
-  readonly restart: () => void;
+  emit<E extends CrashEvent>(event: E, ...args: Parameters<SupervisorEvents[E]>): void;
+  /** Starts the automatic restart (it queues like any lifecycle call and handles its errors). */
+  restart(): void;
 }
 
 /**
- * After a crash: the `crash` event with the run's last lines (once its pipes drained, briefly
- * bounded), then the crash policy's verdict: a restart timer, or giving up.
+ * After a crash: the crash policy's verdict at once, then (once the run's pipes drained, briefly
+ * bounded) the `crash` event with its last lines and the verdict's event. A restart is pending
+ * from the crash on, so a stop, kill, start or dispose issued at any point before it begins
+ * cancels it.
  */
 export class CrashReporter {
   readonly #init: CrashReporterInit;
+  // Bumped by every crash and every cancel: a report whose number is stale announces no verdict.
+  #generation = 0;
+  #restartPending = false;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(init: CrashReporterInit) {
@@ -34,7 +34,11 @@ export class CrashReporter {
 
   /** Reports a crash of `run`; never throws (it runs in the background). */
   report(run: ServerRun, exit: CrashExit, uptimeSeconds: number): void {
-    this.#report(run, exit, uptimeSeconds).catch((error: unknown) => {
+    this.cancelRestart();
+    const generation = this.#generation;
+    const decision = this.#init.policy.onCrash(exit);
+    this.#restartPending = decision.action === 'restart';
+    this.#announce(run, exit, uptimeSeconds, generation, decision).catch((error: unknown) => {
       this.#init.logger.error(
         { instanceId: this.#init.instanceId, err: error },
         'crash report failed',
@@ -42,12 +46,14 @@ export class CrashReporter {
     });
   }
 
-  /** Cancels a scheduled automatic restart; true when one was pending. */
+  /** Cancels an automatic restart that is pending; true when there was one. */
   cancelRestart(): boolean {
-    if (this.#timer === undefined) return false;
+    const pending = this.#restartPending;
+    this.#restartPending = false;
+    this.#generation += 1;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    return true;
+    return pending;
   }
 
   /** Forgets past restarts: an explicit start, stop or kill begins afresh. */
@@ -55,30 +61,36 @@ export class CrashReporter {
     this.#init.policy.reset();
   }
 
-  async #report(run: ServerRun, exit: CrashExit, uptimeSeconds: number): Promise<void> {
+  async #announce(
+    run: ServerRun,
+    exit: CrashExit,
+    uptimeSeconds: number,
+    generation: number,
+    decision: ReturnType<CrashPolicy['onCrash']>,
+  ): Promise<void> {
     const init = this.#init;
+    const { logger, instanceId } = init;
     // The last lines may still be in the pipes when the exit event arrives.
-    await run.process.drained();
-    const details: CrashDetails = {
+    await run.process.finish();
+    logger.warn({ instanceId, ...exit, uptimeSeconds }, 'server crashed');
+    init.emit('crash', {
       ...(exit.exitCode === undefined || exit.exitCode === null ? {} : { exitCode: exit.exitCode }),
       ...(exit.signal === undefined || exit.signal === null ? {} : { signal: exit.signal }),
       uptimeSeconds,
-      lastLines: init.console.recent(Math.min(init.crashLines, run.lines)),
-    };
-    init.logger.warn({ instanceId: init.instanceId, ...exit, uptimeSeconds }, 'server crashed');
-    init.onCrash(details);
-    if (!init.shouldRestart()) return;
-    const decision = init.policy.onCrash(exit);
+      lastLines: run.lastLines(),
+    });
+    // The user acted since (start, stop, kill, dispose): the verdict is moot.
+    if (generation !== this.#generation) return;
     if (decision.action === 'restart') {
-      this.cancelRestart();
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
+        this.#restartPending = false;
         init.restart();
       }, decision.delayMs);
-      init.onRestartScheduled({ attempt: decision.attempt, delayMs: decision.delayMs });
+      init.emit('restartScheduled', { attempt: decision.attempt, delayMs: decision.delayMs });
     } else if (decision.action === 'give-up') {
-      init.logger.warn({ instanceId: init.instanceId, restarts: decision.restarts }, 'gave up');
-      init.onGaveUp({ restarts: decision.restarts });
+      logger.warn({ instanceId, restarts: decision.restarts }, 'gave up');
+      init.emit('gaveUp', { restarts: decision.restarts });
     }
   }
 }

@@ -1,6 +1,5 @@
-import { createLineMatcher } from '../console/readiness.js';
 import { BaseSupervisor } from '../core/base-supervisor.js';
-import { describeGot } from '../errors.js';
+import { describeGot, type GamewardError, isGamewardError } from '../errors.js';
 import type { SupervisorOptions } from '../logger.js';
 import { CrashPolicy } from '../policy/auto-restart.js';
 import { type InstanceState, States } from '../state/instance-state.js';
@@ -13,10 +12,14 @@ import {
   normalizeProcessConfig,
   type ProcessSupervisorConfig,
 } from './options.js';
-import { ExecutableResolver } from './resolve-executable.js';
 import { RunControl } from './run-control.js';
 
 const noop = (): void => {};
+
+/** A lifecycle call not yet settled; `killed` is set when kill() cut it short before it began. */
+interface Call {
+  killed?: GamewardError;
+}
 
 /**
  * Supervises one game server as a local process tree: start (with an optional readiness line),
@@ -29,9 +32,9 @@ export class ProcessSupervisor extends BaseSupervisor {
   readonly config: NormalizedProcessConfig;
   readonly #control: RunControl;
   readonly #crashes: CrashReporter;
+  // Lifecycle calls not yet settled, in call order: the first is the one in progress.
+  readonly #calls = new Set<Call>();
   #killing: Promise<void> | undefined;
-  // A lifecycle call is in progress (kill() preempts it).
-  #busy = false;
 
   constructor(config: ProcessSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeProcessConfig(config);
@@ -43,18 +46,10 @@ export class ProcessSupervisor extends BaseSupervisor {
     });
     this.config = normalized;
     this.#control = new RunControl({
-      instanceId: normalized.id,
       config: normalized,
       logger: this.logger,
-      // Unmanaged instances never get as far as resolving.
-      resolver: new ExecutableResolver(normalized.executable ?? '', normalized.env),
-      isReadyLine:
-        normalized.readiness === undefined
-          ? undefined
-          : createLineMatcher(normalized.readiness.pattern),
       state: () => this.state,
       setState: (next) => this.setState(next),
-      error: (code, message, cause) => this.error(code, message, cause),
       publish: (line) => this.console.publish(line),
       uptimeSeconds: () => this.uptimeSeconds(),
       crashed: (run, exit, uptimeSeconds) => this.#crashes.report(run, exit, uptimeSeconds),
@@ -62,15 +57,8 @@ export class ProcessSupervisor extends BaseSupervisor {
     this.#crashes = new CrashReporter({
       instanceId: normalized.id,
       policy: new CrashPolicy(normalized.autoRestart),
-      crashLines: normalized.crashLines,
-      console: this.console,
       logger: this.logger,
-      onCrash: (details) => this.emit('crash', details),
-      onRestartScheduled: (info) => this.emit('restartScheduled', info),
-      onGaveUp: (info) => this.emit('gaveUp', info),
-      // A restart is due only if nothing happened since the crash.
-      shouldRestart: () =>
-        !this.disposed && this.#control.run === undefined && this.state.state === 'crashed',
+      emit: (event, ...args) => this.emit(event, ...args),
       restart: () => this.#autoRestart(),
     });
   }
@@ -81,39 +69,33 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   start(): Promise<void> {
-    return this.#lifecycle(async (signal) => {
+    return this.#lifecycle((signal) => {
       this.#crashes.reset();
-      await this.#start(signal);
+      this.#crashes.cancelRestart();
+      return this.#control.start(signal);
     });
   }
 
   stop(): Promise<void> {
     return this.#lifecycle(async (signal) => {
       this.#crashes.reset();
-      this.#assertManaged();
       const pending = this.#crashes.cancelRestart();
       const run = this.#control.run;
-      if (run === undefined) {
-        // Stopping a crashed instance that waits for its automatic restart cancels the restart.
-        if (pending && this.state.state === 'crashed') {
-          this.setState(States.stopped);
-          return;
-        }
-        throw this.error('ERR_NOT_RUNNING', `Instance ${this.#name} is not running`);
-      }
-      await this.#control.bringDown(run, false, signal);
+      if (run !== undefined) return this.#control.bringDown(run, false, signal);
+      // Stopping a crashed instance whose automatic restart is pending cancels the restart.
+      if (!pending || this.state.state !== 'crashed') throw this.#notRunning();
+      this.setState(States.stopped);
     });
   }
 
   restart(): Promise<void> {
     return this.#lifecycle(async (signal) => {
       this.#crashes.reset();
-      this.#assertManaged();
       this.#crashes.cancelRestart();
       const run = this.#control.run;
       if (run !== undefined) await this.#control.bringDown(run, false, signal);
       await delay(this.config.restartDelayMs, signal, this.instanceId);
-      await this.#start(signal);
+      await this.#control.start(signal);
     });
   }
 
@@ -147,12 +129,10 @@ export class ProcessSupervisor extends BaseSupervisor {
         `Instance ${this.#name}: expected \`line\` to be a string without "\\r" or "\\n", got ${describeGot(line)}`,
       );
     }
-    const run = this.#control.run;
-    if (run === undefined || run.process.hasExited) {
-      throw this.error('ERR_NOT_RUNNING', `Instance ${this.#name} is not running`);
-    }
+    const process = this.#control.run?.process;
+    if (process === undefined || process.hasExited) throw this.#notRunning();
     try {
-      await run.process.write(`${line}\n`);
+      await process.write(`${line}\n`);
     } catch (error) {
       throw this.error(
         'ERR_NOT_RUNNING',
@@ -165,14 +145,14 @@ export class ProcessSupervisor extends BaseSupervisor {
   async stats(): Promise<ResourceStats> {
     this.assertNotDisposed();
     const pid = this.pid;
-    if (pid === undefined)
-      throw this.error('ERR_NOT_RUNNING', `Instance ${this.#name} is not running`);
+    if (pid === undefined) throw this.#notRunning();
     const { cpuPercent, memoryBytes, processCount, time } = await sampleProcessTree(pid);
     return { cpuPercent, memoryBytes, processCount, time };
   }
 
   protected async disposeResources(): Promise<void> {
     this.#crashes.cancelRestart();
+    // Calls queued behind this one fail on their own (the supervisor is disposed).
     this.preempt(this.error('ERR_DISPOSED', `Instance ${this.#name} has been disposed`));
     await this.#killing?.catch(noop);
     const run = this.#control.run;
@@ -189,6 +169,10 @@ export class ProcessSupervisor extends BaseSupervisor {
     return JSON.stringify(this.instanceId);
   }
 
+  #notRunning(): GamewardError {
+    return this.error('ERR_NOT_RUNNING', `Instance ${this.#name} is not running`);
+  }
+
   #assertManaged(): void {
     if (this.state.state === 'unmanaged') {
       throw this.error('ERR_UNMANAGED', `Instance ${this.#name} has no executable configured`);
@@ -197,45 +181,45 @@ export class ProcessSupervisor extends BaseSupervisor {
 
   /** Runs `operation` in the lifecycle queue, after any kill in progress. */
   #lifecycle<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.serialize(async (signal) => {
-      if (this.#killing !== undefined) await this.#killing.catch(noop);
-      this.#busy = true;
-      try {
-        return await operation(signal);
-      } finally {
-        this.#busy = false;
-      }
-    });
+    const call: Call = {};
+    this.#calls.add(call);
+    const result = this.serialize(async (signal) => {
+      await this.#killing?.catch(noop);
+      if (call.killed !== undefined) throw call.killed;
+      signal.throwIfAborted();
+      this.#assertManaged();
+      return operation(signal);
+    }).finally(() => this.#calls.delete(call));
+    // Like serialize()'s own promise: a caller that attaches its handler later is not reported.
+    result.catch(noop);
+    return result;
   }
 
   async #kill(): Promise<void> {
     const pending = this.#crashes.cancelRestart();
     this.#crashes.reset();
-    // Whatever call is in progress ends now (a restart's pause, a start, a stop).
-    const preempted = this.#busy;
-    this.preempt(this.error('ERR_KILLED', `Instance ${this.#name} was killed`));
+    const killed = this.error('ERR_KILLED', `Instance ${this.#name} was killed`);
+    // The call in progress ends now (a restart's pause, a start, a stop), even one that is
+    // about to begin; calls queued behind it run once the kill is done.
+    const [current] = this.#calls;
+    if (current !== undefined) current.killed = killed;
+    this.preempt(killed);
     const run = this.#control.run;
     if (run !== undefined) {
       await this.#control.bringDown(run, true);
       return;
     }
-    if (pending && this.state.state === 'crashed') this.setState(States.stopped);
-    if (!pending && !preempted) {
-      throw this.error('ERR_NOT_RUNNING', `Instance ${this.#name} is not running`);
-    }
-  }
-
-  async #start(signal: AbortSignal): Promise<void> {
-    this.#assertManaged();
-    this.#crashes.cancelRestart();
-    await this.#control.start(signal);
+    if (!pending && current === undefined) throw this.#notRunning();
+    if (this.state.state === 'crashed') this.setState(States.stopped);
   }
 
   #autoRestart(): void {
     this.#lifecycle(async (signal) => {
+      // A call queued before this one already started it, or stopped it for good.
       if (this.state.state !== 'crashed' || this.#control.run !== undefined) return;
-      await this.#start(signal);
+      await this.#control.start(signal);
     }).catch((error: unknown) => {
+      if (isGamewardError(error, 'ERR_KILLED') || isGamewardError(error, 'ERR_DISPOSED')) return;
       this.logger.warn({ instanceId: this.instanceId, err: error }, 'automatic restart failed');
     });
   }

@@ -1,61 +1,70 @@
 import { dirname } from 'node:path';
-import { describeValue, type ErrorCode, type GamewardError } from '../errors.js';
+import { createLineMatcher, type ReadinessConfig } from '../console/readiness.js';
+import {
+  describeValue,
+  type ErrorCode,
+  GamewardError,
+  type GamewardErrorOptions,
+} from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { CrashExit } from '../policy/auto-restart.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import type { OutputLine } from '../supervisor.js';
 import type { NormalizedProcessConfig } from './options.js';
 import { sendSignal } from './proc-table.js';
-import type { ExecutableResolver } from './resolve-executable.js';
+import { ExecutableResolver } from './resolve-executable.js';
 import { ServerRun } from './server-run.js';
 import type { ExitInfo } from './spawn.js';
+import type { StopOutcome } from './terminate.js';
 
 /** What {@link RunControl} needs from its supervisor. */
 export interface RunControlHost {
-  readonly instanceId: string;
   readonly config: NormalizedProcessConfig;
   readonly logger: Logger;
-  readonly resolver: ExecutableResolver;
-  readonly isReadyLine: ((text: string) => boolean) | undefined;
   state(): InstanceState;
   setState(next: InstanceState): void;
-  error(code: ErrorCode, message: string, cause?: unknown): GamewardError;
   publish(line: OutputLine): void;
   uptimeSeconds(): number;
   crashed(run: ServerRun, exit: CrashExit, uptimeSeconds: number): void;
 }
 
 /**
- * Starts and brings down server runs and keeps the state in step with them. One at a time: the
- * supervisor's lifecycle queue calls it.
+ * Starts and brings down server runs and keeps the state in step with them. One call at a time:
+ * the supervisor's lifecycle queue calls it (and kill(), which preempts that queue).
  */
 export class RunControl {
   readonly #host: RunControlHost;
   readonly #name: string;
+  readonly #resolver: ExecutableResolver;
+  readonly #isReadyLine: ((text: string) => boolean) | undefined;
   /** The run whose tree may still be alive: set at spawn, cleared once it is known to be gone. */
   run: ServerRun | undefined;
 
   constructor(host: RunControlHost) {
+    const { config } = host;
     this.#host = host;
-    this.#name = JSON.stringify(host.instanceId);
+    this.#name = JSON.stringify(config.id);
+    // Unmanaged instances never get as far as resolving.
+    this.#resolver = new ExecutableResolver(config.executable ?? '', config.env);
+    this.#isReadyLine = config.readiness && createLineMatcher(config.readiness.pattern);
   }
 
   /** stopped | crashed → starting → running; rejects with the abort reason when preempted. */
   async start(signal: AbortSignal): Promise<void> {
     const host = this.#host;
+    const { config } = host;
     const current = host.state().state;
     if (current === 'starting' || current === 'running') {
-      throw host.error('ERR_ALREADY_RUNNING', `Instance ${this.#name} is already ${current}`);
+      throw this.#error('ERR_ALREADY_RUNNING', `Instance ${this.#name} is already ${current}`);
     }
     // What a failed stop left behind goes first, or a second server would run beside it.
     if (this.run !== undefined) await this.bringDown(this.run, true, signal);
-    const file = await host.resolver.resolve();
+    const file = await this.#resolver.resolve();
     if (file === undefined) {
-      const { executable } = host.config;
-      const where = executable?.includes('/') === true ? '' : ' on PATH';
-      throw host.error(
+      const where = config.executable?.includes('/') === true ? '' : ' on PATH';
+      throw this.#error(
         'ERR_EXECUTABLE_NOT_FOUND',
-        `Instance ${this.#name}: executable ${JSON.stringify(executable)} not found${where}`,
+        `Instance ${this.#name}: executable ${JSON.stringify(config.executable)} not found${where}`,
       );
     }
     signal.throwIfAborted();
@@ -64,26 +73,28 @@ export class RunControl {
     try {
       await run.process.spawned;
     } catch (error) {
-      if (this.run === run) this.run = undefined;
-      if (!signal.aborted) host.setState(crashed());
+      // Preempted: the kill or dispose that aborted us brings this run down and settles the state.
+      if (!signal.aborted) {
+        this.run = undefined;
+        host.setState(crashed());
+      }
       const why = error instanceof Error ? error.message : String(error);
-      throw host.error(
+      throw this.#error(
         'ERR_SPAWN_FAILED',
         `Instance ${this.#name}: could not spawn ${JSON.stringify(file)}: ${why}`,
-        error,
+        { cause: error },
       );
     }
     signal.throwIfAborted();
-    const readiness = host.config.readiness;
-    if (readiness === undefined) {
+    if (config.readiness === undefined) {
       if (run.process.hasExited) throw this.#exitedBeforeReady(run);
       host.setState(States.running);
       return;
     }
-    const outcome = await run.waitForReady(readiness.timeoutMs, signal);
+    const outcome = await run.waitForReady(config.readiness.timeoutMs, signal);
     if (outcome === 'ready') return;
     if (outcome === 'exited') throw this.#exitedBeforeReady(run);
-    await this.#readinessTimedOut(run, signal);
+    await this.#readinessTimedOut(run, config.readiness, signal);
   }
 
   /**
@@ -97,97 +108,114 @@ export class RunControl {
     signal?: AbortSignal,
     done: InstanceState = States.stopped,
   ): Promise<void> {
+    signal?.throwIfAborted();
     const host = this.#host;
     run.stopRequested = true;
     if (host.state().state !== 'stopping') host.setState(States.stopping);
-    const outcome = await abortable(run.bringDown(force), signal);
-    if (outcome.ok) {
+    let outcome: StopOutcome | undefined;
+    let failure: unknown;
+    try {
+      outcome = await abortable(run.bringDown(force), signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      // Not expected (the process table could not be read), but never leave `stopping` behind.
+      failure = error;
+    }
+    if (outcome?.ok) {
       if (this.run === run) this.run = undefined;
       host.setState(done);
       return;
     }
     host.setState(crashed(run.process.exit ?? {}));
-    throw host.error(
-      'ERR_STOP_FAILED',
-      `Instance ${this.#name}: processes ${outcome.survivors.join(', ')} still alive ${host.config.killGraceMs} ms after SIGKILL`,
-    );
+    const what =
+      outcome === undefined
+        ? `could not bring the process tree down: ${String(failure)}`
+        : `processes ${outcome.survivors.join(', ')} still alive ${host.config.killGraceMs} ms after SIGKILL`;
+    throw this.#error('ERR_STOP_FAILED', `Instance ${this.#name}: ${what}`, { cause: failure });
   }
 
   #spawn(file: string): ServerRun {
     const host = this.#host;
     const { config } = host;
     const run = new ServerRun({
-      instanceId: host.instanceId,
+      instanceId: config.id,
       file,
       args: config.args,
       cwd: config.cwd ?? dirname(file),
       env: config.env,
-      isReadyLine: host.isReadyLine,
+      isReadyLine: this.#isReadyLine,
       ladder: config,
+      crashLines: config.crashLines,
       logger: host.logger,
-      hooks: {
-        onLine: (_run, stream, text) => host.publish({ stream, text, time: Date.now() }),
-        onReady: (ready) => {
-          if (this.run === ready && host.state().state === 'starting') {
-            host.setState(States.running);
-          }
-        },
-        onExit: (exited, info) => this.#onExit(exited, info),
+      publish: (line) => host.publish(line),
+      onReady: (ready) => {
+        if (this.run === ready && host.state().state === 'starting') {
+          host.setState(States.running);
+        }
       },
+      onExit: (exited, info) => this.#onExit(exited, info),
     });
     this.run = run;
     return run;
   }
 
-  /** The child's exit event: a crash unless a stop or kill asked for it. */
+  /** The child's exit event: a crash unless a stop or kill asked for it. Never throws. */
   #onExit(run: ServerRun, info: ExitInfo): void {
     const host = this.#host;
-    host.logger.info({ instanceId: host.instanceId, ...info }, 'server exited');
+    host.logger.info({ instanceId: host.config.id, ...info }, 'server exited');
     if (run.stopRequested) return;
     if (this.run === run) this.run = undefined;
     const uptimeSeconds = host.uptimeSeconds();
     // What is left of its process group goes too, so a restart finds the ports free.
     sendSignal(-(run.process.groupId as number), 'SIGKILL');
-    host.setState(crashed(info));
+    // The verdict first: a state listener that reacts to `crashed` (kill, stop) must see it pending.
     host.crashed(run, info, uptimeSeconds);
+    // Legal from every state a run can be in (only `unmanaged` refuses `crashed`).
+    host.setState(crashed(info));
   }
 
   #exitedBeforeReady(run: ServerRun): GamewardError {
     const exit = run.process.exit;
     const how = exit?.signal === undefined ? `with code ${exit?.exitCode}` : `on ${exit.signal}`;
-    const error = this.#host.error(
+    return this.#error(
       'ERR_SPAWN_FAILED',
       `Instance ${this.#name} exited ${how} before it was ready`,
+      {
+        exitCode: exit?.exitCode,
+      },
     );
-    return Object.assign(error, { exitCode: exit?.exitCode });
   }
 
   /** No ready line in time: the ladder stops the tree, the state ends crashed. */
-  async #readinessTimedOut(run: ServerRun, signal: AbortSignal): Promise<never> {
-    const host = this.#host;
-    const { pattern, timeoutMs } = host.config.readiness as {
-      pattern: RegExp | string;
-      timeoutMs: number;
-    };
-    const timedOut = host.error(
-      'ERR_READINESS_TIMEOUT',
-      `Instance ${this.#name}: no console line matched ${describeValue(pattern)} within ${timeoutMs} ms`,
-    );
+  async #readinessTimedOut(
+    run: ServerRun,
+    { pattern, timeoutMs }: ReadinessConfig,
+    signal: AbortSignal,
+  ): Promise<never> {
+    let stopFailure: unknown;
     try {
       await this.bringDown(run, false, signal, crashed());
     } catch (error) {
-      if (signal.aborted) throw error;
-      Object.assign(timedOut, { cause: error });
+      stopFailure = error;
     }
-    host.crashed(run, {}, 0);
-    throw timedOut;
+    // Killed (even by a listener of the `crashed` state): no crash to report, the kill decides.
+    signal.throwIfAborted();
+    this.#host.crashed(run, {}, 0);
+    throw this.#error(
+      'ERR_READINESS_TIMEOUT',
+      `Instance ${this.#name}: no console line matched ${describeValue(pattern)} within ${timeoutMs} ms`,
+      { cause: stopFailure },
+    );
+  }
+
+  #error(code: ErrorCode, message: string, options: GamewardErrorOptions = {}): GamewardError {
+    return new GamewardError(code, message, { ...options, instanceId: this.#host.config.id });
   }
 }
 
 /** `promise`, or a rejection with the abort reason as soon as `signal` aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -1,15 +1,9 @@
+import { OutputRing } from '../console/output-ring.js';
 import type { Logger } from '../logger.js';
+import type { OutputLine } from '../supervisor.js';
 import { abortError } from '../util/abort.js';
 import { type ExitInfo, ServerProcess } from './spawn.js';
 import { type StopLadder, type StopOutcome, TreeTerminator } from './terminate.js';
-
-/** What a {@link ServerRun} reports back to its supervisor. */
-export interface ServerRunHooks {
-  onLine(run: ServerRun, stream: 'stdout' | 'stderr', text: string): void;
-  /** The ready line was seen (called at most once, right after that line's onLine). */
-  onReady(run: ServerRun): void;
-  onExit(run: ServerRun, info: ExitInfo): void;
-}
 
 /** What a {@link ServerRun} is made of. */
 export interface ServerRunInit {
@@ -21,47 +15,53 @@ export interface ServerRunInit {
   /** Tests each line while starting; undefined: no readiness gate. */
   readonly isReadyLine: ((text: string) => boolean) | undefined;
   readonly ladder: StopLadder;
+  /** Lines kept for the crash event. */
+  readonly crashLines: number;
   readonly logger: Logger;
-  readonly hooks: ServerRunHooks;
+  publish(line: OutputLine): void;
+  /** The ready line was seen (called at most once, right after that line was published). */
+  onReady(run: ServerRun): void;
+  onExit(run: ServerRun, info: ExitInfo): void;
 }
 
 /** How waiting for the ready line ended. */
 export type ReadyOutcome = 'ready' | 'exited' | 'timeout';
 
 /**
- * One life of a server process: the process, its console lines, the readiness gate (attached
- * before the first byte can be read, so a fast server's first line is never missed), and the
- * stop ladder that brings its tree down.
+ * One life of a server process: the process, its last console lines, the readiness gate
+ * (attached before the first byte can be read, so a fast server's first line is never missed),
+ * and the stop ladder that brings its tree down.
  */
 export class ServerRun {
   readonly process: ServerProcess;
   /** Set once a stop or kill was asked for: its exit is then not a crash. */
   stopRequested = false;
-  /** Console lines printed during this run. */
-  lines = 0;
   readonly #init: ServerRunInit;
+  // This run's own newest lines: a crash reports these, never a later run's.
+  readonly #recent: OutputRing;
   #ready = false;
   #terminator: TreeTerminator | undefined;
   readonly #wake = new Set<() => void>();
 
   constructor(init: ServerRunInit) {
     this.#init = init;
-    const { hooks } = init;
+    this.#recent = new OutputRing(init.crashLines);
     this.process = new ServerProcess({
       file: init.file,
       args: init.args,
       cwd: init.cwd,
       env: init.env,
-      onLine: (stream, text) => this.#line(stream, text),
+      onLine: (stream, text) => this.#line({ stream, text, time: Date.now() }),
       onExit: (info) => {
-        hooks.onExit(this, info);
+        init.onExit(this, info);
         this.#notify();
       },
     });
   }
 
-  get ready(): boolean {
-    return this.#ready;
+  /** The newest lines this run printed (up to `crashLines`), oldest first. */
+  lastLines(): OutputLine[] {
+    return this.#recent.newest();
   }
 
   /** Waits for the ready line, the exit, or `timeoutMs`; rejects with the reason when aborted. */
@@ -92,7 +92,10 @@ export class ServerRun {
     });
   }
 
-  /** Runs the stop ladder (or, with `force`, SIGKILL at once) over the whole process tree. */
+  /**
+   * Runs the stop ladder (or, with `force`, SIGKILL at once) over the whole process tree; once it
+   * is down, waits briefly for its last output lines and closes the pipes.
+   */
   async bringDown(force: boolean): Promise<StopOutcome> {
     const spawned = await this.process.spawned.then(
       () => true,
@@ -100,30 +103,26 @@ export class ServerRun {
     );
     // Never spawned: there is nothing to stop.
     if (!spawned) return { ok: true, step: 'kill' };
-    const process = this.process;
     this.#terminator ??= new TreeTerminator(
-      {
-        groupId: process.groupId as number,
-        get hasExited() {
-          return process.hasExited;
-        },
-        exited: process.exited,
-        write: (text) => process.write(text),
-      },
+      this.process,
+      this.process.groupId as number,
       this.#init.ladder,
       this.#init.logger,
     );
-    return force ? this.#terminator.kill() : this.#terminator.stop();
+    const outcome = await (force ? this.#terminator.kill() : this.#terminator.stop());
+    if (outcome.ok) await this.process.finish();
+    return outcome;
   }
 
-  #line(stream: 'stdout' | 'stderr', text: string): void {
-    this.lines += 1;
-    this.#init.hooks.onLine(this, stream, text);
+  #line(line: OutputLine): void {
+    this.#recent.push(line);
+    this.#init.publish(line);
     const isReadyLine = this.#init.isReadyLine;
-    if (this.#ready || isReadyLine === undefined || this.stopRequested || !isReadyLine(text))
+    if (this.#ready || isReadyLine === undefined || this.stopRequested || !isReadyLine(line.text)) {
       return;
+    }
     this.#ready = true;
-    this.#init.hooks.onReady(this);
+    this.#init.onReady(this);
     this.#notify();
   }
 

@@ -20,7 +20,7 @@ export interface SpawnRequest {
   readonly onExit: (info: ExitInfo) => void;
 }
 
-// Stops waiting for the pipes to drain after an exit (a grandchild may hold them open).
+// Stops waiting for the pipes to drain after an exit (a descendant may hold them open).
 const DRAIN_LIMIT_MS = 250;
 
 type Subprocess = ReturnType<typeof launch>;
@@ -46,12 +46,12 @@ function launch(request: SpawnRequest) {
  * stdout and stderr read continuously into lines, so the child never blocks on a full pipe.
  */
 export class ServerProcess {
-  readonly #subprocess: Subprocess | undefined;
   readonly spawned: Promise<void>;
   readonly exited: Promise<ExitInfo>;
-  readonly #open = new Set<Readable>();
+  readonly #subprocess: Subprocess | undefined;
+  /** Resolves once stdout and stderr have both closed. */
+  readonly #outputClosed: Promise<unknown> = Promise.resolve();
   #exit: ExitInfo | undefined;
-  #drainWaiters: (() => void)[] = [];
 
   constructor(request: SpawnRequest) {
     let resolveExit!: (info: ExitInfo) => void;
@@ -69,11 +69,12 @@ export class ServerProcess {
     this.#subprocess = subprocess;
     // reject: false already; this only guards against an internal execa failure.
     subprocess.catch(() => undefined);
-    this.#read(subprocess.stdout, 'stdout', request.onLine);
-    this.#read(subprocess.stderr, 'stderr', request.onLine);
-    subprocess.stdin?.on('error', () => {
-      // EPIPE when the server has exited or closed stdin: write() reports it to its caller.
-    });
+    this.#outputClosed = Promise.all([
+      read(subprocess.stdout, 'stdout', request.onLine),
+      read(subprocess.stderr, 'stderr', request.onLine),
+    ]);
+    // EPIPE when the server has exited or closed stdin: write() reports it to its caller.
+    subprocess.stdin?.on('error', () => undefined);
     this.spawned = new Promise<void>((resolve, reject) => {
       let started = false;
       subprocess.once('spawn', () => {
@@ -86,10 +87,9 @@ export class ServerProcess {
       subprocess.once('exit', (code, signal) => {
         // A failed spawn may report an exit too; it never started, so it is not an exit.
         if (!started) return;
-        const info = { exitCode: code ?? undefined, signal: signal ?? undefined };
-        this.#exit = info;
-        resolveExit(info);
-        request.onExit(info);
+        this.#exit = { exitCode: code ?? undefined, signal: signal ?? undefined };
+        resolveExit(this.#exit);
+        request.onExit(this.#exit);
       });
       // An early failure (bad options) leaves a dummy child that emits nothing: ask execa.
       if (subprocess.pid === undefined) {
@@ -129,39 +129,40 @@ export class ServerProcess {
     });
   }
 
-  /** Resolves when stdout and stderr have ended, or after a short bound once exited. */
-  drained(): Promise<void> {
-    if (this.#open.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, DRAIN_LIMIT_MS);
-      const waiter = (): void => done();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#drainWaiters.push(waiter);
+  /**
+   * Call once the run is over (exited, tree down): waits briefly for the last output lines, then
+   * closes the pipes, so a descendant that escaped the kill keeps neither our fds nor this object.
+   */
+  async finish(): Promise<void> {
+    const subprocess = this.#subprocess;
+    if (subprocess === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise((resolve) => {
+      timer = setTimeout(resolve, DRAIN_LIMIT_MS);
     });
+    await Promise.race([this.#outputClosed, limit]);
+    clearTimeout(timer);
+    subprocess.stdin?.destroy();
+    subprocess.stdout?.destroy();
+    subprocess.stderr?.destroy();
   }
+}
 
-  #read(
-    stream: Readable | null | undefined,
-    name: 'stdout' | 'stderr',
-    onLine: SpawnRequest['onLine'],
-  ): void {
-    if (stream === null || stream === undefined) return;
-    const splitter = new LineSplitter((text) => onLine(name, text));
-    this.#open.add(stream);
-    stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+/** Feeds `stream` into lines; resolves when it closes (its last partial line emitted). */
+function read(
+  stream: Readable | null | undefined,
+  name: 'stdout' | 'stderr',
+  onLine: SpawnRequest['onLine'],
+): Promise<void> {
+  if (stream === null || stream === undefined) return Promise.resolve();
+  const splitter = new LineSplitter((text) => onLine(name, text));
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  // A read error ends the stream ('close' follows); the exit is what counts.
+  stream.on('error', () => undefined);
+  return new Promise((resolve) => {
     stream.once('close', () => {
       splitter.flush();
-      this.#open.delete(stream);
-      if (this.#open.size > 0) return;
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const waiter of waiters) waiter();
+      resolve();
     });
-    stream.on('error', () => {
-      // A read error ends the stream ('close' follows); the exit is what counts.
-    });
-  }
+  });
 }

@@ -11,10 +11,8 @@ import {
   sendSignal,
 } from './proc-table.js';
 
-/** The process tree to bring down: a root that leads its own process group. */
+/** The root of the process tree to bring down (a {@link ServerProcess}). */
 export interface TerminateTarget {
-  /** The root's pid, which is also its process group id. */
-  readonly groupId: number;
   readonly hasExited: boolean;
   readonly exited: Promise<unknown>;
   write(text: string): Promise<void>;
@@ -48,6 +46,8 @@ const POLL_MS = 25;
  */
 export class TreeTerminator {
   readonly #target: TerminateTarget;
+  /** The root's pid, which is also its process group id. */
+  readonly #groupId: number;
   readonly #ladder: StopLadder;
   readonly #logger: Logger;
   // pid → start time ('' where /proc is missing), so a reused pid is never signalled.
@@ -56,25 +56,22 @@ export class TreeTerminator {
   #forceRequested = false;
   #wake: (() => void)[] = [];
   #graceful: Promise<StopOutcome> | undefined;
-  #ladderFailed = false;
   #forced: Promise<StopOutcome> | undefined;
 
-  constructor(target: TerminateTarget, ladder: StopLadder, logger: Logger) {
+  constructor(target: TerminateTarget, groupId: number, ladder: StopLadder, logger: Logger) {
     this.#target = target;
+    this.#groupId = groupId;
     this.#ladder = ladder;
     this.#logger = logger;
   }
 
   /**
-   * The full ladder; a call while it runs shares its outcome. Once it has failed (the tree
-   * outlived SIGKILL), another stop goes straight to SIGKILL again.
+   * The full ladder; a call while it runs shares its outcome. Once SIGKILL was sent (a kill, or
+   * a ladder that got that far and failed), a stop is a kill: the graceful steps are over.
    */
   stop(): Promise<StopOutcome> {
-    if (this.#ladderFailed) return this.kill();
-    this.#graceful ??= this.#runLadder().then((outcome) => {
-      if (!outcome.ok) this.#ladderFailed = true;
-      return outcome;
-    });
+    if (this.#forceRequested) return this.kill();
+    this.#graceful ??= this.#runLadder();
     return this.#graceful;
   }
 
@@ -100,16 +97,15 @@ export class TreeTerminator {
       // Windows has no graceful signal for console servers: the command gets the whole budget.
       const share = isWindows ? stopTimeoutMs : Math.floor(stopTimeoutMs / 2);
       budget -= share;
-      // Not awaited: a server that does not read its stdin must not stall the ladder.
-      let refused = false;
-      const refusal = this.#target.write(`${stopCommand}\n`).then(
-        () => new Promise<never>(() => {}),
-        () => {
-          refused = true;
+      // Not awaited: a server that does not read its stdin must not stall the ladder. One that
+      // refuses it (stdin closed, EPIPE) goes on to the signal at once.
+      const refused = this.#target.write(`${stopCommand}\n`).then(
+        () => new Promise<void>(() => {}),
+        (error: unknown) => {
+          this.#logger.debug({ pid: this.#groupId, err: error }, 'stop command refused');
         },
       );
-      if (await this.#waitGone(share, true, refusal)) return { ok: true, step: 'command' };
-      if (refused) this.#logger.debug({ pid: this.#target.groupId }, 'stop command refused');
+      if (await this.#waitGone(share, true, refused)) return { ok: true, step: 'command' };
       if (!this.#forceRequested) await this.#snapshot();
     }
     if (!isWindows && !this.#forceRequested) {
@@ -127,14 +123,14 @@ export class TreeTerminator {
     if (await this.#waitGone(this.#ladder.killGraceMs, false)) return { ok: true, step: 'kill' };
     const survivors = await this.#survivors();
     if (survivors.length === 0) return { ok: true, step: 'kill' };
-    this.#logger.error({ pid: this.#target.groupId, survivors }, 'process tree survived SIGKILL');
+    this.#logger.error({ pid: this.#groupId, survivors }, 'process tree survived SIGKILL');
     return { ok: false, survivors };
   }
 
   /** Adds every descendant of the root and of the known pids, and the group's members. */
   async #snapshot(): Promise<void> {
     if (isWindows) return;
-    const { groupId } = this.#target;
+    const groupId = this.#groupId;
     if (!hasProcFs) {
       if (this.#target.hasExited) return;
       try {
@@ -153,7 +149,7 @@ export class TreeTerminator {
   }
 
   async #signalAll(signal: NodeJS.Signals): Promise<void> {
-    const { groupId } = this.#target;
+    const groupId = this.#groupId;
     if (isWindows) {
       if (signal !== 'SIGKILL' || this.#target.hasExited) return;
       // Untested here: taskkill /T /F through tree-kill.
@@ -169,19 +165,18 @@ export class TreeTerminator {
 
   /**
    * Waits up to `ms` for the whole tree to be gone; an interruptible wait ends on kill(), and
-   * any wait ends early when `giveUp` settles.
+   * any wait ends early when `giveUp` resolves.
    */
-  async #waitGone(ms: number, interruptible: boolean, giveUp?: Promise<unknown>): Promise<boolean> {
+  async #waitGone(ms: number, interruptible: boolean, giveUp?: Promise<void>): Promise<boolean> {
     const deadline = Date.now() + ms;
     let gaveUp = false;
-    const settled = giveUp?.then(() => {
+    const given = giveUp?.then(() => {
       gaveUp = true;
     });
-    const until =
-      settled === undefined ? this.#target.exited : Promise.race([this.#target.exited, settled]);
     if (!this.#target.hasExited) {
       if (ms <= 0) return false;
-      await this.#sleep(ms, interruptible, until);
+      const exited = this.#target.exited;
+      await this.#sleep(ms, interruptible, given ? Promise.race([exited, given]) : exited);
       if (!this.#target.hasExited) return false;
     }
     for (;;) {
@@ -194,7 +189,7 @@ export class TreeTerminator {
 
   /** Pids of the tree still alive (the root's until its exit event arrived). */
   async #survivors(): Promise<number[]> {
-    const { groupId } = this.#target;
+    const groupId = this.#groupId;
     if (!this.#target.hasExited) return [groupId];
     if (isWindows) return [];
     if (!hasProcFs) {

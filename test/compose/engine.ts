@@ -41,7 +41,9 @@ export const engineProblem = probe();
  */
 export function describeWithEngine(name: string, body: () => void): void {
   if (engineProblem === undefined) {
-    describe(name, body);
+    // Each compose command waits 500 ms after it exits (the npm package does): on a loaded
+    // machine a test of several starts and stops needs more than the default 30 s.
+    describe(name, { timeout: 120_000 }, body);
   } else if (process.env.GAMEWARD_REQUIRE_DOCKER === '1') {
     describe(name, () => {
       it('needs a Docker engine (GAMEWARD_REQUIRE_DOCKER=1)', () => {

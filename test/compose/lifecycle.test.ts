@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import type { OutputLine } from '../../src/supervisor.js';
 import { describeWithEngine } from './engine.js';
 import { inspectState, lineWith, projectContainers, stack } from './stack.js';
 
@@ -75,10 +76,23 @@ describeWithEngine('ComposeSupervisor lifecycle', () => {
     const s = stack('console', 'basic.yaml', { services: ['app'] });
     const live = s.supervisor.output();
     await s.supervisor.start();
-    const first = await live.next();
-    expect(first.value).toMatchObject({ service: 'app', stream: 'stdout', text: 'app: booting' });
-    await lineWith(s, 'app: a warning on stderr');
-    await live.return?.();
+    // The live iterator gets the lines from the first one on (stdout and stderr are separate
+    // pipes, so their relative order is not defined).
+    const received: OutputLine[] = [];
+    for await (const line of live) {
+      received.push(line);
+      if (received.length === 3) break;
+    }
+    expect(received).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ service: 'app', stream: 'stdout', text: 'app: booting' }),
+        expect.objectContaining({
+          service: 'app',
+          stream: 'stderr',
+          text: 'app: a warning on stderr',
+        }),
+      ]),
+    );
     const recent = s.supervisor.recentOutput();
     expect(recent.map((l) => l.text)).toEqual(
       expect.arrayContaining([

@@ -104,25 +104,36 @@ const nested = fc.dictionary(fc.constantFrom(...NESTED_KEYS), leaf, { maxKeys: 4
 const configLike = fc
   .tuple(
     fc.oneof({ arbitrary: slug, weight: 4 }, { arbitrary: everything, weight: 1 }),
+    fc.option(fc.constantFrom('process', 'compose'), { nil: undefined }),
     fc.dictionary(fc.constantFrom(...TOP_KEYS), fc.oneof(leaf, nested), { maxKeys: 5 }),
   )
-  .map(([id, rest]) => ({ ...rest, id }));
+  .map(([id, kind, rest]) => (kind === undefined ? { ...rest, id } : { ...rest, kind, id }));
 
-describe.each(normalisers())('$name config normaliser on arbitrary input', ({ build }) => {
+describe.each(normalisers())('$name config normaliser on arbitrary input', ({ build, valid }) => {
   it('builds, or throws ERR_INVALID_CONFIG, and nothing else', async () => {
+    // A config this normaliser accepts, with one or two options replaced by anything.
+    const nearValid = fc
+      .tuple(
+        slug,
+        fc.dictionary(fc.constantFrom(...TOP_KEYS), fc.oneof(leaf, nested), { maxKeys: 2 }),
+      )
+      .map(([id, rest]) => ({ ...valid(id), ...rest }));
     let built = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue(), everything, configLike), async (config) => {
-        let result: unknown;
-        const error = thrownBy(() => {
-          result = build(config);
-        });
-        expectOnlyGamewardErrors(error, ['ERR_INVALID_CONFIG']);
-        if (error === undefined) {
-          built += 1;
-          await release(result);
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.jsonValue(), everything, configLike, nearValid),
+        async (config) => {
+          let result: unknown;
+          const error = thrownBy(() => {
+            result = build(config);
+          });
+          expectOnlyGamewardErrors(error, ['ERR_INVALID_CONFIG']);
+          if (error === undefined) {
+            built += 1;
+            await release(result);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
     // The generator reaches past the id check: some configs are valid.

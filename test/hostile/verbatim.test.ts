@@ -22,6 +22,7 @@ const args = [
   '*',
   '~',
   '$HOME',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell's ${} expansion, on purpose.
   '${PATH}',
   '"double quoted"',
   "'single quoted'",

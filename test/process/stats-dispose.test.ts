@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ProcessSupervisor } from '../../src/process/index.js';
 import { fixture, isAlive, nextLine, nodeServer, uniqueId } from './helpers.js';
@@ -95,5 +98,20 @@ describe('dispose', () => {
     await server[Symbol.asyncDispose]();
     expect(server.disposed).toBe(true);
     await expect(server.refresh()).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+  });
+});
+
+describe('resources', () => {
+  it('nothing accumulates per start/stop/kill/crash/restart cycle (probed in a process of its own)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./scripts/cycle-probe.mts', import.meta.url)),
+      '16',
+    ]);
+    const { warm, end } = JSON.parse(stdout.trim().split('\n').at(-1) as string);
+    expect(warm).toEqual({ fds: warm.fds, timers: 0, children: 0 });
+    // Same fds after 16 more cycles as after the warm-up: pipes, /proc reads, all closed.
+    expect(end).toEqual(warm);
   });
 });
