@@ -64,12 +64,13 @@ async function main(): Promise<void> {
     }
   }
 
-  step('scale: 1000 supervised processes, start all, memory, crash storm');
+  const scaleCount = process.env.BENCH_SCALE ?? '1000';
+  step(`scale: ${scaleCount} supervised processes, start all, memory, crash storms`);
   const scale: Outcome<ScaleRun>[] = [];
   for (const variant of ['raw', 'execa', 'gameward']) {
     scale.push(await runChild<ScaleRun>('scenarios/scale.ts', [variant], { gc: true }));
   }
-  step('scale: PM2 God daemon with 1000 processes');
+  step(`scale: PM2 God daemon with ${process.env.BENCH_PM2_SCALE ?? scaleCount} processes`);
   const pm2Scale = await runChild<Pm2ScaleRun>('scenarios/pm2-scale.ts');
 
   step('timers held by a running instance');

@@ -20,14 +20,18 @@ export interface ScaleRun {
   startAllMs: number;
   heapPerInstanceBytes: number;
   rssPerInstanceBytes: number;
-  storm: {
-    observed: number;
-    durationMs: number;
-    samples: number;
-    p50Ms: number;
-    p99Ms: number;
-    maxMs: number;
-  };
+  /** The median storm (by its worst delay) of `storms`. */
+  storm: StormRun;
+  storms: StormRun[];
+}
+
+export interface StormRun {
+  observed: number;
+  durationMs: number;
+  samples: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface Pm2ScaleRun {

@@ -34,17 +34,22 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     const gw = run('gameward');
     const perCrash = (x: ScaleRun | undefined) =>
       x === undefined ? 'n/a' : `${Math.round((x.storm.maxMs * 1000) / x.count)} µs`;
-    return `The 1000 exits reach Node in one batch: on SIGCHLD libuv walks every child handle and
-    runs each exit callback in the same loop turn, and the pipes' EOFs arrive together in the next
-    poll phase, so everything done per exit blocks the loop in one stretch (the histogram records
-    it as one sample, hence p50 = p99 = max). Raw child_process alone blocks ${ms(raw?.storm.maxMs ?? Number.NaN)}
-    here (${perCrash(raw)} per crash), execa alone ${ms(execa?.storm.maxMs ?? Number.NaN)} (${perCrash(execa)}),
-    gameward ${ms(gw?.storm.maxMs ?? Number.NaN)} (${perCrash(gw)}). A CPU profile of the storm puts
-    most of the difference in execa's per-exit result assembly (an error object with a captured
-    stack, an AbortSignal aborted with a DOMException, the teardown of three pipe streams) and in
-    garbage collection of it; the state transition and events are a small share. Under 50 ms for
-    1000 simultaneous crashes needs under ~50 µs per exit: spawning through node:child_process
-    directly rather than execa. No crash event is lost.`;
+    return `The exits are handled on the host's one thread. libuv reaps children by calling
+    waitpid on each child handle whenever SIGCHLD arrives, then runs the exit callbacks of all that
+    died in the same loop turn, and their pipes' EOFs arrive together in the next poll phase; so
+    whatever runs per exit blocks the loop in long stretches (a blocked loop yields one histogram
+    sample, hence p50 ≈ p99 ≈ max). Raw child_process with nothing attached already blocks
+    ${ms(raw?.storm.maxMs ?? Number.NaN)} here (${perCrash(raw)} per crash), execa alone
+    ${ms(execa?.storm.maxMs ?? Number.NaN)} (${perCrash(execa)}), gameward
+    ${ms(gw?.storm.maxMs ?? Number.NaN)} (${perCrash(gw)}). A CPU profile of the storm puts most
+    of what gameward adds over raw in execa's per-exit result assembly (an error object with a
+    captured stack, AbortSignals aborted with DOMExceptions, the teardown of three pipe streams)
+    and the garbage it leaves; the state transition and events are a small share. ${
+      (raw?.storm.maxMs ?? 0) >= 50
+        ? `On this machine even raw child_process misses 50 ms for ${raw?.count} simultaneous deaths; gameward`
+        : 'gameward'
+    } could come closer to raw only by spawning through node:child_process instead of execa.
+    ${gw !== undefined && gw.storm.observed === gw.count ? 'No crash event is lost.' : ''}`;
   },
   'memory-pm2': (r) => {
     const run = (v: ScaleRun['variant']) =>

@@ -21,6 +21,12 @@ const TOP = 58;
 const xml = (text: string): string =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
+/** A power of ten as an axis label: 0.01 ms, 10 ms, 1 s. */
+function tick(v: number): string {
+  const clean = Number(v.toPrecision(1));
+  return clean >= 1000 ? `${clean / 1000} s` : `${clean} ms`;
+}
+
 /** Medians per peer with min–max whiskers, one group per latency benchmark, log-scale ms. */
 export function renderChart(report: BenchReport): string {
   const groups: [string, PeerSamples | undefined][] = [
@@ -62,7 +68,7 @@ export function renderChart(report: BenchReport): string {
   for (let v = lo; v <= hi * 1.0001; v *= 10) {
     ticks.push(
       `<line x1="${x(v)}" y1="${TOP - 6}" x2="${x(v)}" y2="${height - 28}" class="grid"/>`,
-      `<text x="${x(v)}" y="${height - 12}" text-anchor="middle" class="tick">${xml(ms(v).replace('.00', ''))}</text>`,
+      `<text x="${x(v)}" y="${height - 12}" text-anchor="middle" class="tick">${xml(tick(v))}</text>`,
     );
   }
   const legend = Object.entries(COLORS).map(

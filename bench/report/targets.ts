@@ -92,13 +92,13 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   checks.push(
     check(
       'storm-p99',
-      'crash storm of 1000: event-loop delay p99 < 50 ms',
+      `crash storm of ${gwScale?.count ?? 1000}: event-loop delay p99 < 50 ms`,
       ms(p99),
       known(p99) && p99 < 50,
     ),
     check(
       'storm-lost',
-      'crash storm of 1000: no crash event lost',
+      `crash storm of ${gwScale?.count ?? 1000}: no crash event lost`,
       gwScale === undefined ? 'n/a' : `${gwScale.storm.observed} of ${gwScale.count} observed`,
       gwScale === undefined ? undefined : gwScale.storm.observed === gwScale.count,
     ),
@@ -135,5 +135,27 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
       timerFree,
     ),
   );
+  if (report.compose.ok) {
+    const c = report.compose.value as {
+      killToCrashed?: { medianMs?: number };
+      idle?: { spawnedPerMinute?: number; heldChildren?: unknown[] };
+    };
+    const kill = c.killToCrashed?.medianMs ?? Number.NaN;
+    const spawned = c.idle?.spawnedPerMinute ?? Number.NaN;
+    checks.push(
+      check(
+        'compose-kill',
+        'compose: docker kill → crashed median < 500 ms',
+        ms(kill),
+        known(kill) && kill < 500,
+      ),
+      check(
+        'compose-idle',
+        'compose: docker CLI processes spawned per minute while idle: 0',
+        `${spawned} per minute (${c.idle?.heldChildren?.length ?? 'n/a'} long-lived held)`,
+        known(spawned) && spawned === 0,
+      ),
+    );
+  }
   return checks;
 }

@@ -11,13 +11,15 @@ import { now, onPath, runScenario, until } from '../lib/scenario.js';
 
 const COUNT = Number(process.env.BENCH_SCALE ?? 1000);
 const SLEEP = onPath('sleep');
+const KILL = onPath('kill');
 const variant = process.argv[2];
 
 /** One supervised thing, whatever supervises it. */
 interface Instance {
   pid(): number | undefined;
   start(): Promise<void>;
-  onCrash(fn: () => void): void;
+  /** Calls `fn` once when the current process dies; returns the unsubscribe. */
+  onCrash(fn: () => void): () => void;
   dispose(): Promise<void>;
 }
 
@@ -26,7 +28,13 @@ function gamewardInstance(i: number): Instance {
   return {
     pid: () => supervisor.pid,
     start: () => supervisor.start(),
-    onCrash: (fn) => supervisor.on('state', (next) => next.state === 'crashed' && fn()),
+    onCrash: (fn) => {
+      const listener = (next: { state: string }): void => {
+        if (next.state === 'crashed') fn();
+      };
+      supervisor.on('state', listener);
+      return () => supervisor.off('state', listener);
+    },
     dispose: () => supervisor[Symbol.asyncDispose](),
   };
 }
@@ -41,7 +49,10 @@ function rawInstance(): Instance {
       child.stderr?.resume();
       await once(child, 'spawn');
     },
-    onCrash: (fn) => child?.once('exit', fn),
+    onCrash: (fn) => {
+      child?.once('exit', fn);
+      return () => child?.off('exit', fn);
+    },
     dispose: async () => {
       if (child !== undefined && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
@@ -64,7 +75,10 @@ function execaInstance(): Instance {
       child.stderr?.resume();
       await once(child, 'spawn');
     },
-    onCrash: (fn) => child?.once('exit', fn),
+    onCrash: (fn) => {
+      child?.once('exit', fn);
+      return () => child?.off('exit', fn);
+    },
     dispose: async () => {
       child?.kill('SIGKILL');
       await child;
@@ -85,48 +99,69 @@ function memory(): { heap: number; rss: number } {
   return { heap: usage.heapUsed, rss: usage.rss };
 }
 
+const STORMS = Number(process.env.BENCH_STORMS ?? 3);
+
+/**
+ * SIGKILLs every instance at once, from outside (one `kill` process, as the OOM killer or an
+ * operator would: 1000 kill syscalls in this process would block its own loop for tens of ms and
+ * be counted against the supervisor), and samples the loop's delay until every crash is seen.
+ */
+async function storm(instances: Instance[]) {
+  let observed = 0;
+  const unsubscribe = instances.map((instance) => instance.onCrash(() => (observed += 1)));
+  const pids = instances.flatMap((instance) => instance.pid() ?? []);
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const t0 = now();
+  const killer = spawn(KILL, ['-KILL', ...pids.map(String)], { stdio: 'ignore' });
+  await until(() => observed >= COUNT, `${COUNT} crash events`, 60_000).catch(() => undefined);
+  const durationMs = now() - t0;
+  histogram.disable();
+  // Give a late (duplicate) event the chance to show up before counting.
+  await new Promise((r) => setTimeout(r, 200));
+  for (const off of unsubscribe) off();
+  if (killer.exitCode === null) await once(killer, 'exit');
+  return {
+    observed,
+    durationMs,
+    samples: histogram.count,
+    p50Ms: histogram.percentile(50) / 1e6,
+    p99Ms: histogram.percentile(99) / 1e6,
+    maxMs: histogram.max / 1e6,
+  };
+}
+
 runScenario(async () => {
   const make = variants[variant ?? ''];
   if (make === undefined) throw new Error(`unknown variant ${variant}`);
   if (globalThis.gc === undefined) throw new Error('run with --expose-gc');
   const before = memory();
   const instances = Array.from({ length: COUNT }, (_, i) => make(i));
-  try {
+  const startAll = async (): Promise<number> => {
     const t0 = now();
     await Promise.all(instances.map((instance) => instance.start()));
-    const startAllMs = now() - t0;
+    return now() - t0;
+  };
+  try {
+    const startAllMs = await startAll();
     // Let the spawn bursts' garbage go before measuring what the instances hold.
     await new Promise((r) => setTimeout(r, 500));
     const after = memory();
-
-    let observed = 0;
-    for (const instance of instances) instance.onCrash(() => (observed += 1));
-    const histogram = monitorEventLoopDelay({ resolution: 1 });
-    histogram.enable();
-    const t1 = now();
-    for (const instance of instances) {
-      const pid = instance.pid();
-      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    const storms = [await storm(instances)];
+    while (storms.length < STORMS) {
+      await startAll();
+      storms.push(await storm(instances));
     }
-    await until(() => observed >= COUNT, `${COUNT} crash events`, 60_000).catch(() => undefined);
-    const stormMs = now() - t1;
-    histogram.disable();
-    // Give a late (duplicate) event the chance to show up before counting.
-    await new Promise((r) => setTimeout(r, 200));
+    // The storm reported is the median one by its worst delay; all of them are kept.
+    const sorted = [...storms].sort((a, b) => a.maxMs - b.maxMs);
     return {
       variant,
       count: COUNT,
       startAllMs,
       heapPerInstanceBytes: (after.heap - before.heap) / COUNT,
       rssPerInstanceBytes: (after.rss - before.rss) / COUNT,
-      storm: {
-        observed,
-        durationMs: stormMs,
-        samples: histogram.count,
-        p50Ms: histogram.percentile(50) / 1e6,
-        p99Ms: histogram.percentile(99) / 1e6,
-        maxMs: histogram.max / 1e6,
-      },
+      storm: sorted[Math.floor((sorted.length - 1) / 2)],
+      storms,
     };
   } finally {
     await Promise.all(instances.map((instance) => instance.dispose()));

@@ -20,9 +20,6 @@ export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 /** Compose's rule for service names. */
 export const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
-// setTimeout fires at once (with a warning) beyond this.
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** Configuration of a {@link ComposeSupervisor}; `id` and `cwd` are required. */
 export interface ComposeSupervisorConfig {
   /** A slug safe as a NATS subject segment: `^[a-z0-9][a-z0-9_-]{0,63}$`. */
@@ -106,7 +103,7 @@ export function normalizeComposeConfig(config: unknown): NormalizedComposeConfig
   if (record.kind !== undefined && record.kind !== 'compose')
     v.fail('kind', '"compose"', record.kind);
   const ms = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.integer(field, record[field], 0, MAX_TIMER_MS);
+    record[field] === undefined ? fallback : v.durationMs(field, record[field]);
   const count = (field: string, fallback: number): number =>
     record[field] === undefined ? fallback : v.integer(field, record[field], 0, 10_000_000);
   const flag = (field: string, fallback: boolean): boolean =>

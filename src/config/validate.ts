@@ -1,6 +1,9 @@
 import { describeGot, GamewardError } from '../errors.js';
 import { isSignalName } from '../state/wire.js';
 
+/** The longest delay setTimeout honours; beyond it, it fires at once (with a warning). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** Instance ids are slugs safe as a NATS subject segment and a compose project name. */
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -96,6 +99,11 @@ export class ConfigValidator {
       this.fail(field, range, value);
     }
     return value;
+  }
+
+  /** A duration in whole milliseconds that a timer can wait: an integer in [min, 2147483647]. */
+  durationMs(field: string, value: unknown, min = 0): number {
+    return this.integer(field, value, min, MAX_TIMER_MS);
   }
 
   /** A finite number >= min. */

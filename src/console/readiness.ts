@@ -12,8 +12,6 @@ export interface ReadinessConfig {
 }
 
 const KNOWN_KEYS = ['pattern', 'timeoutMs'] as const;
-// setTimeout fires at once (with a warning) beyond this.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Validates `config.readiness`; `undefined` means "running as soon as the process spawns". */
 export function normalizeReadiness(
@@ -28,7 +26,7 @@ export function normalizeReadiness(
   const timeoutMs =
     record.timeoutMs === undefined
       ? DEFAULT_READINESS_TIMEOUT_MS
-      : nested.integer('timeoutMs', record.timeoutMs, 1, MAX_TIMER_MS);
+      : nested.durationMs('timeoutMs', record.timeoutMs, 1);
   return Object.freeze({ pattern, timeoutMs });
 }
 

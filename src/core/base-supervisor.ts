@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type * as TypedEmitterModule from 'typed-emitter';
 import { DEFAULT_OUTPUT_BUFFER_LINES, OutputHub } from '../console/output-hub.js';
-import { GamewardError } from '../errors.js';
+import { describeGot, GamewardError } from '../errors.js';
 import { type Logger, safeLogger } from '../logger.js';
 import type { InstanceState } from '../state/instance-state.js';
 import {
@@ -102,10 +102,10 @@ export abstract class BaseSupervisor implements Supervisor {
 
   async *statsStream(options: StatsStreamOptions = {}): AsyncIterableIterator<ResourceStats> {
     const intervalMs = options.intervalMs ?? 1000;
-    if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs <= 0) {
       throw this.error(
         'ERR_INVALID_ARGUMENT',
-        `Expected \`intervalMs\` to be a positive number, got \`${String(intervalMs)}\``,
+        `Instance ${JSON.stringify(this.instanceId)}: expected \`intervalMs\` to be a positive number, got ${describeGot(intervalMs)}`,
       );
     }
     const { signal } = options;

@@ -28,8 +28,6 @@ export const DEFAULT_AUTO_RESTART: AutoRestartConfig = Object.freeze({
 });
 
 const KNOWN_KEYS = Object.keys(DEFAULT_AUTO_RESTART);
-// setTimeout fires at once (with a warning) beyond this.
-const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Validates `config.autoRestart`, merging it over {@link DEFAULT_AUTO_RESTART}. Absent: disabled.
@@ -50,8 +48,8 @@ export function normalizeAutoRestart(value: unknown, v: ConfigValidator): AutoRe
     nested.fail('maxRestarts', 'a positive integer when `autoRestart.enabled` is true', 0);
   }
   const windowMs = pick('windowMs', (f, x) => nested.integer(f, x, 1));
-  const initialDelayMs = pick('initialDelayMs', (f, x) => nested.integer(f, x, 0, MAX_TIMER_MS));
-  const maxDelayMs = pick('maxDelayMs', (f, x) => nested.integer(f, x, 0, MAX_TIMER_MS));
+  const initialDelayMs = pick('initialDelayMs', (f, x) => nested.durationMs(f, x));
+  const maxDelayMs = pick('maxDelayMs', (f, x) => nested.durationMs(f, x));
   if (maxDelayMs < initialDelayMs) {
     nested.fail('maxDelayMs', `>= \`autoRestart.initialDelayMs\` (${initialDelayMs})`, maxDelayMs);
   }

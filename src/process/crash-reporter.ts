@@ -34,7 +34,7 @@ export class CrashReporter {
 
   /** Reports a crash of `run`; never throws (it runs in the background). */
   report(run: ServerRun, exit: CrashExit, uptimeSeconds: number): void {
-    this.cancelRestart();
+    this.#cancel();
     const generation = this.#generation;
     const decision = this.#init.policy.onCrash(exit);
     this.#restartPending = decision.action === 'restart';
@@ -46,19 +46,22 @@ export class CrashReporter {
     });
   }
 
-  /** Cancels an automatic restart that is pending; true when there was one. */
-  cancelRestart(): boolean {
+  /**
+   * The user took over (start, stop, restart, kill, dispose): past restarts are forgotten and a
+   * pending one is cancelled. True when one was pending.
+   */
+  takeOver(): boolean {
+    this.#init.policy.reset();
+    return this.#cancel();
+  }
+
+  #cancel(): boolean {
     const pending = this.#restartPending;
     this.#restartPending = false;
     this.#generation += 1;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     return pending;
-  }
-
-  /** Forgets past restarts: an explicit start, stop or kill begins afresh. */
-  reset(): void {
-    this.#init.policy.reset();
   }
 
   async #announce(

@@ -17,9 +17,6 @@ export const DEFAULT_KILL_GRACE_MS = 5000;
 /** Output lines attached to a `crash` event. */
 export const DEFAULT_CRASH_LINES = 20;
 
-// setTimeout fires at once (with a warning) beyond this.
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** Configuration of a {@link ProcessSupervisor}; only `id` is required. */
 export interface ProcessSupervisorConfig {
   /** A slug safe as a NATS subject segment: `^[a-z0-9][a-z0-9_-]{0,63}$`. */
@@ -105,7 +102,7 @@ export function normalizeProcessConfig(config: unknown): NormalizedProcessConfig
   if (record.kind !== undefined && record.kind !== 'process')
     v.fail('kind', '"process"', record.kind);
   const ms = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.integer(field, record[field], 0, MAX_TIMER_MS);
+    record[field] === undefined ? fallback : v.durationMs(field, record[field]);
   const count = (field: string, fallback: number): number =>
     record[field] === undefined ? fallback : v.integer(field, record[field], 0, 10_000_000);
   return Object.freeze({

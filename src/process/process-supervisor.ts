@@ -70,16 +70,14 @@ export class ProcessSupervisor extends BaseSupervisor {
 
   start(): Promise<void> {
     return this.#lifecycle((signal) => {
-      this.#crashes.reset();
-      this.#crashes.cancelRestart();
+      this.#crashes.takeOver();
       return this.#control.start(signal);
     });
   }
 
   stop(): Promise<void> {
     return this.#lifecycle(async (signal) => {
-      this.#crashes.reset();
-      const pending = this.#crashes.cancelRestart();
+      const pending = this.#crashes.takeOver();
       const run = this.#control.run;
       if (run !== undefined) return this.#control.bringDown(run, false, signal);
       // Stopping a crashed instance whose automatic restart is pending cancels the restart.
@@ -90,8 +88,7 @@ export class ProcessSupervisor extends BaseSupervisor {
 
   restart(): Promise<void> {
     return this.#lifecycle(async (signal) => {
-      this.#crashes.reset();
-      this.#crashes.cancelRestart();
+      this.#crashes.takeOver();
       const run = this.#control.run;
       if (run !== undefined) await this.#control.bringDown(run, false, signal);
       await delay(this.config.restartDelayMs, signal, this.instanceId);
@@ -151,7 +148,7 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   protected async disposeResources(): Promise<void> {
-    this.#crashes.cancelRestart();
+    this.#crashes.takeOver();
     // Calls queued behind this one fail on their own (the supervisor is disposed).
     this.preempt(this.error('ERR_DISPOSED', `Instance ${this.#name} has been disposed`));
     await this.#killing?.catch(noop);
@@ -196,8 +193,7 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   async #kill(): Promise<void> {
-    const pending = this.#crashes.cancelRestart();
-    this.#crashes.reset();
+    const pending = this.#crashes.takeOver();
     const killed = this.error('ERR_KILLED', `Instance ${this.#name} was killed`);
     // The call in progress ends now (a restart's pause, a start, a stop), even one that is
     // about to begin; calls queued behind it run once the kill is done.

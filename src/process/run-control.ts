@@ -7,11 +7,11 @@ import {
   type GamewardErrorOptions,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { sendSignal } from '../os/proc-table.js';
 import type { CrashExit } from '../policy/auto-restart.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import type { OutputLine } from '../supervisor.js';
-import type { NormalizedProcessConfig } from './options.js';
-import { sendSignal } from './proc-table.js';
+import { hasSeparator, type NormalizedProcessConfig } from './options.js';
 import { ExecutableResolver } from './resolve-executable.js';
 import { ServerRun } from './server-run.js';
 import type { ExitInfo } from './spawn.js';
@@ -61,23 +61,23 @@ export class RunControl {
     if (this.run !== undefined) await this.bringDown(this.run, true, signal);
     const file = await this.#resolver.resolve();
     if (file === undefined) {
-      const where = config.executable?.includes('/') === true ? '' : ' on PATH';
+      const where = hasSeparator(config.executable ?? '') ? '' : ' on PATH';
       throw this.#error(
         'ERR_EXECUTABLE_NOT_FOUND',
         `Instance ${this.#name}: executable ${JSON.stringify(config.executable)} not found${where}`,
       );
     }
     signal.throwIfAborted();
-    host.setState(States.starting);
+    // Spawned first: a `starting` listener that kills finds the run to bring down.
     const run = this.#spawn(file);
+    host.setState(States.starting);
     try {
       await run.process.spawned;
     } catch (error) {
       // Preempted: the kill or dispose that aborted us brings this run down and settles the state.
-      if (!signal.aborted) {
-        this.run = undefined;
-        host.setState(crashed());
-      }
+      signal.throwIfAborted();
+      this.run = undefined;
+      host.setState(crashed());
       const why = error instanceof Error ? error.message : String(error);
       throw this.#error(
         'ERR_SPAWN_FAILED',
@@ -213,12 +213,13 @@ export class RunControl {
   }
 }
 
-/** `promise`, or a rejection with the abort reason as soon as `signal` aborts. */
+/** `promise`, or a rejection with the abort reason as soon as `signal` aborts (or if it has). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return promise;
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { LineSplitter } from '../console/line-splitter.js';
@@ -20,8 +21,10 @@ export interface SpawnRequest {
   readonly onExit: (info: ExitInfo) => void;
 }
 
-// Stops waiting for the pipes to drain after an exit (a descendant may hold them open).
-const DRAIN_LIMIT_MS = 250;
+// Once a run is over, a pipe that stays this quiet is closed (a descendant may hold it open).
+const QUIET_MS = 250;
+// The longest a caller waits for the last lines (a descendant that escaped may keep writing).
+const DRAIN_LIMIT_MS = 1000;
 
 type Subprocess = ReturnType<typeof launch>;
 
@@ -52,6 +55,9 @@ export class ServerProcess {
   /** Resolves once stdout and stderr have both closed. */
   readonly #outputClosed: Promise<unknown> = Promise.resolve();
   #exit: ExitInfo | undefined;
+  // Chunks read so far: tells a quiet pipe from one still being drained.
+  #chunks = 0;
+  #finished: Promise<void> | undefined;
 
   constructor(request: SpawnRequest) {
     let resolveExit!: (info: ExitInfo) => void;
@@ -69,9 +75,12 @@ export class ServerProcess {
     this.#subprocess = subprocess;
     // reject: false already; this only guards against an internal execa failure.
     subprocess.catch(() => undefined);
+    const onChunk = (): void => {
+      this.#chunks += 1;
+    };
     this.#outputClosed = Promise.all([
-      read(subprocess.stdout, 'stdout', request.onLine),
-      read(subprocess.stderr, 'stderr', request.onLine),
+      read(subprocess.stdout, 'stdout', request.onLine, onChunk),
+      read(subprocess.stderr, 'stderr', request.onLine, onChunk),
     ]);
     // EPIPE when the server has exited or closed stdin: write() reports it to its caller.
     subprocess.stdin?.on('error', () => undefined);
@@ -130,21 +139,35 @@ export class ServerProcess {
   }
 
   /**
-   * Call once the run is over (exited, tree down): waits briefly for the last output lines, then
-   * closes the pipes, so a descendant that escaped the kill keeps neither our fds nor this object.
+   * Call once the run is over (exited, tree down). Resolves when stdout and stderr have closed
+   * (their last lines published), at most DRAIN_LIMIT_MS later. A pipe quiet for QUIET_MS is
+   * closed on our side, so a descendant that escaped the kill keeps neither our fds nor this object.
    */
-  async finish(): Promise<void> {
+  finish(): Promise<void> {
+    this.#finished ??= this.#finish();
+    return this.#finished;
+  }
+
+  async #finish(): Promise<void> {
     const subprocess = this.#subprocess;
     if (subprocess === undefined) return;
+    subprocess.stdin?.destroy();
+    for (const stream of [subprocess.stdout, subprocess.stderr] as (Socket | null)[]) {
+      // Reads re-arm the timeout. When it fires, the poll phase first reads what is pending: a
+      // loaded machine that stalled must not cut the last lines.
+      stream?.setTimeout(QUIET_MS, () => {
+        const seen = this.#chunks;
+        setImmediate(() => {
+          if (this.#chunks === seen) stream.destroy();
+        });
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise((resolve) => {
       timer = setTimeout(resolve, DRAIN_LIMIT_MS);
     });
     await Promise.race([this.#outputClosed, limit]);
     clearTimeout(timer);
-    subprocess.stdin?.destroy();
-    subprocess.stdout?.destroy();
-    subprocess.stderr?.destroy();
   }
 }
 
@@ -153,10 +176,14 @@ function read(
   stream: Readable | null | undefined,
   name: 'stdout' | 'stderr',
   onLine: SpawnRequest['onLine'],
+  onChunk: () => void,
 ): Promise<void> {
   if (stream === null || stream === undefined) return Promise.resolve();
   const splitter = new LineSplitter((text) => onLine(name, text));
-  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  stream.on('data', (chunk: Buffer) => {
+    onChunk();
+    splitter.push(chunk);
+  });
   // A read error ends the stream ('close' follows); the exit is what counts.
   stream.on('error', () => undefined);
   return new Promise((resolve) => {

@@ -1,6 +1,5 @@
 import treeKill from 'tree-kill';
 import type { Logger } from '../logger.js';
-import { listDescendants } from '../stats/process-tree.js';
 import {
   descendantsIn,
   groupMembersIn,
@@ -9,7 +8,8 @@ import {
   type ProcTable,
   readProcTable,
   sendSignal,
-} from './proc-table.js';
+} from '../os/proc-table.js';
+import { listDescendants } from '../stats/process-tree.js';
 
 /** The root of the process tree to bring down (a {@link ServerProcess}). */
 export interface TerminateTarget {

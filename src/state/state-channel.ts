@@ -36,6 +36,8 @@ export class StateChannel {
   readonly #queues = new Set<BoundedQueue<InstanceState>>();
   readonly #waiters = new Set<(state: InstanceState | undefined) => void>();
   readonly #onChange: (next: InstanceState, previous: InstanceState) => void;
+  readonly #pending: [InstanceState, InstanceState][] = [];
+  #dispatching = false;
   #closed = false;
 
   constructor(
@@ -64,8 +66,22 @@ export class StateChannel {
     this.#current = next;
     for (const queue of this.#queues) queue.push(next);
     for (const waiter of [...this.#waiters]) waiter(next);
-    this.#onChange(next, previous);
+    this.#pending.push([next, previous]);
+    // A listener that changes the state again (kill() from a 'stopping' listener) must not make
+    // the listeners after it see the newer state before the older one: deliver in order.
+    if (!this.#dispatching) this.#dispatch();
     return true;
+  }
+
+  #dispatch(): void {
+    this.#dispatching = true;
+    try {
+      for (let change = this.#pending.shift(); change; change = this.#pending.shift()) {
+        this.#onChange(change[0], change[1]);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
   }
 
   /** A fresh iterator: the current state first, then every transition in order. */

@@ -1,5 +1,7 @@
 import pidtree from 'pidtree';
 import pidusage from 'pidusage';
+import { hasProcFs } from '../os/proc-table.js';
+import { procDescendants, sampleProcTree } from './proc-sampler.js';
 
 /** One sample of a whole process tree: the root and every descendant, summed. */
 export interface ProcessTreeSample {
@@ -41,6 +43,7 @@ function isVanished(error: unknown): boolean {
 /** Every descendant pid of `rootPid` (not the root itself); `[]` when the root is gone. */
 export async function listDescendants(rootPid: number): Promise<number[]> {
   assertPid(rootPid);
+  if (hasProcFs) return procDescendants(rootPid);
   try {
     return await pidtree(rootPid);
   } catch (error) {
@@ -50,10 +53,14 @@ export async function listDescendants(rootPid: number): Promise<number[]> {
 }
 
 /**
- * Samples the root and its descendants through pidusage. Processes that exit between the listing
- * and the sampling are skipped; a root that is gone gives zeros with `processCount` 0.
+ * Samples the root and its descendants: from /proc on Linux (no `ps`, no fd kept open, a reused
+ * pid never mistaken for the original), through pidtree and pidusage elsewhere. Processes that
+ * exit between the listing and the sampling are skipped; a root that is gone gives zeros with
+ * `processCount` 0.
  */
 export async function sampleProcessTree(rootPid: number): Promise<ProcessTreeSample> {
+  assertPid(rootPid);
+  if (hasProcFs) return sampleProcTree(rootPid);
   const pids = [rootPid, ...(await listDescendants(rootPid))];
   let stats: Record<string, pidusage.Status | null | undefined>;
   try {

@@ -41,7 +41,8 @@ describe('exit detection (issue 3 fix 1: event-driven, no poll)', () => {
     const details = await crash;
     expect(details.exitCode).toBe(7);
     expect(details.signal).toBeUndefined();
-    expect(details.uptimeSeconds).toBe(0);
+    // Whole seconds since running: 0 here unless the machine stalled (lifecycle tests check counting).
+    expect(details.uptimeSeconds).toBeLessThan(10);
     // 20 by default, oldest first, ending with the server's dying words.
     expect(details.lastLines).toHaveLength(20);
     expect(details.lastLines.at(-1)).toMatchObject({

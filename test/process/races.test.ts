@@ -71,20 +71,55 @@ describe('races: kill()', () => {
     expect(isAlive(pid)).toBe(false);
   });
 
-  it('during an automatic restart that waits for its ready line: stopped, no further restart', async () => {
+  it('the moment an automatic restart begins: stopped, the new server gone, no further restart', async () => {
     await using server = nodeServer('fake-game-server.mjs', [], {
       autoRestart: { enabled: true, initialDelayMs: 0 },
       readiness: { pattern: 'Server started', timeoutMs: 120_000 },
     });
     await server.start();
+    const first = server.pid as number;
+    let restarted: number | undefined;
+    const killed = onState(server, 'starting', () => {
+      restarted = server.pid;
+      return settle(server.kill());
+    });
     await server.send('crash 1');
-    // The automatic restart spawns a server that never gets ready.
-    await server.waitFor('crashed');
-    await onState(server, 'starting', () => undefined);
-    await server.kill();
+    expect(await await killed).toEqual({ ok: true });
+    expect(restarted).not.toBe(first);
     expect(server.state.state).toBe('stopped');
-    expect(server.pid).toBeUndefined();
+    expect(isAlive(restarted as number)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.state.state).toBe('stopped');
   });
+});
+
+describe('races: kill() from a state listener, inside the transition', () => {
+  it.each(['starting', 'running', 'stopping'])(
+    'on %s: the kill resolves, the state ends stopped, nothing is left alive',
+    async (label) => {
+      await using server = nodeServer('fake-game-server.mjs', [], {
+        readiness: { pattern: 'Server started' },
+        stopCommand: 'quit',
+      });
+      const pids = new Set<number>();
+      server.on('state', () => {
+        if (server.pid !== undefined) pids.add(server.pid);
+      });
+      const killed = onState(server, label, () => settle(server.kill()));
+      const calls = [settle(server.start())];
+      if (label === 'stopping') {
+        await calls[0];
+        calls.push(settle(server.stop()));
+      }
+      expect(await await killed).toEqual({ ok: true });
+      for (const result of await Promise.all(calls)) {
+        expect([true, 'ERR_KILLED']).toContain(result.ok || result.code);
+      }
+      expect(server.state.state).toBe('stopped');
+      expect(pids.size).toBe(1);
+      expect([...pids].filter(isAlive)).toEqual([]);
+    },
+  );
 });
 
 describe('races: dispose in every phase leaves nothing alive and no call pending', () => {

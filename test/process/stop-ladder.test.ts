@@ -52,13 +52,16 @@ describe('the stop ladder: command, signal, SIGKILL', () => {
   });
 
   it('the configured stopSignal is the one sent', async () => {
-    await using server = nodeServer('spawn-tree.mjs', [], {
-      stopSignal: 'SIGINT',
-      readiness: { pattern: 'tree ready' },
+    await using server = nodeServer('fake-game-server.mjs', [], {
+      stopSignal: 'SIGHUP',
+      readiness: { pattern: 'Server started' },
     });
     await server.start();
     const pid = server.pid as number;
     await server.stop();
+    const out = texts(server.recentOutput());
+    expect(out).toContain('Received SIGHUP');
+    expect(out).not.toContain('Received SIGTERM');
     expect(isAlive(pid)).toBe(false);
   });
 

@@ -168,3 +168,22 @@ describe('StateChannel', () => {
     });
   });
 });
+
+describe('StateChannel listener order', () => {
+  it('delivers a state set from inside a listener after the one being delivered', () => {
+    const seenByLater: string[] = [];
+    let c: StateChannel | undefined;
+    const listeners = [
+      (next: InstanceState) => {
+        if (next.state === 'stopping') c?.set(States.stopped);
+      },
+      (next: InstanceState) => seenByLater.push(next.state),
+    ];
+    c = new StateChannel(States.running, 'order', (next, previous) => {
+      for (const listener of listeners) listener(next, previous);
+    });
+    c.set(States.stopping);
+    expect(seenByLater).toEqual(['stopping', 'stopped']);
+    expect(c.current).toBe(States.stopped);
+  });
+});

@@ -84,9 +84,14 @@ describe('sampleProcessTree', () => {
     const root = await startTree();
     const children = await listDescendants(root);
     expect(children).toHaveLength(2);
-    const sleeper = children.find((pid) =>
-      readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'),
-    );
+    // A forked child shows the shell's command line until its exec of sleep completes.
+    const findSleeper = () =>
+      children.find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep'));
+    let sleeper = findSleeper();
+    for (let i = 0; i < 100 && sleeper === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      sleeper = findSleeper();
+    }
     process.kill(sleeper!, 'SIGKILL');
     // The shell reaps it; poll until the listing no longer shows it.
     let sample = await sampleProcessTree(root);

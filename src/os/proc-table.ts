@@ -9,6 +9,8 @@ export interface ProcEntry {
   readonly state: string;
   /** Clock ticks after boot when it started: tells a reused pid from the original. */
   readonly startTime: string;
+  /** CPU time spent in user and kernel mode, in clock ticks. */
+  readonly cpuTicks: number;
 }
 
 /** A snapshot of every process, keyed by pid. */
@@ -41,14 +43,15 @@ export function parseStat(line: string): ProcEntry | undefined {
   const close = line.lastIndexOf(')');
   if (close === -1) return undefined;
   const pid = Number(line.slice(0, line.indexOf(' ')));
-  // Fields after the name: state(3) ppid(4) pgrp(5) ... starttime(22).
+  // Fields after the name: state(3) ppid(4) pgrp(5) ... utime(14) stime(15) ... starttime(22).
   const fields = line.slice(close + 2).split(' ');
   const [state, ppid, pgrp] = fields;
   const startTime = fields[19];
   if (state === undefined || ppid === undefined || pgrp === undefined || startTime === undefined) {
     return undefined;
   }
-  return { pid, ppid: Number(ppid), pgrp: Number(pgrp), state, startTime };
+  const cpuTicks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return { pid, ppid: Number(ppid), pgrp: Number(pgrp), state, startTime, cpuTicks };
 }
 
 /** A live (not zombie, not dead) process. */
