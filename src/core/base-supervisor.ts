@@ -157,6 +157,8 @@ export abstract class BaseSupervisor implements Supervisor {
     event: E,
     ...args: Parameters<SupervisorEvents[E]>
   ): void {
+    // The hot path (a console line with nobody listening) costs no array copy.
+    if (this.#emitter.listenerCount(event) === 0) return;
     for (const listener of this.#emitter.rawListeners(event)) {
       try {
         (listener as (...a: unknown[]) => void)(...args);
