@@ -173,11 +173,13 @@ describe('StateChannel listener order', () => {
   it('delivers a state set from inside a listener after the one being delivered', () => {
     const seenByLater: string[] = [];
     let c: StateChannel | undefined;
-    const listeners = [
-      (next: InstanceState) => {
+    const listeners: ((next: InstanceState, previous: InstanceState) => void)[] = [
+      (next) => {
         if (next.state === 'stopping') c?.set(States.stopped);
       },
-      (next: InstanceState) => seenByLater.push(next.state),
+      (next) => {
+        seenByLater.push(next.state);
+      },
     ];
     c = new StateChannel(States.running, 'order', (next, previous) => {
       for (const listener of listeners) listener(next, previous);
