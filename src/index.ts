@@ -4,6 +4,7 @@
  * @module gameward
  */
 export * from './compose/index.js';
+export { DEFAULT_READINESS_TIMEOUT_MS, type ReadinessConfig } from './console/readiness.js';
 export { BaseSupervisor, type BaseSupervisorInit } from './core/base-supervisor.js';
 export {
   describeValue,
@@ -15,6 +16,7 @@ export {
 } from './errors.js';
 export * from './fleet/index.js';
 export { type Logger, type SupervisorOptions, silentLogger } from './logger.js';
+export { type AutoRestartConfig, DEFAULT_AUTO_RESTART } from './policy/auto-restart.js';
 export * from './process/index.js';
 export {
   type CrashedState,

@@ -1,5 +1,6 @@
 import * as compose from 'docker-compose';
 import { execa } from 'execa';
+import { GamewardError } from '../errors.js';
 import { classifyFailure, parseComposeMajor } from './failure.js';
 import type { NormalizedComposeConfig } from './options.js';
 
@@ -26,11 +27,15 @@ interface DockerResult {
 /**
  * The compose and docker commands one instance runs. `up` reads the compose files; `ps`, `stop`,
  * `kill` and `down` address the project by name only, so they keep working when the files are
- * gone or broken. Every failure becomes a {@link GamewardError} (see failure.ts).
+ * gone or broken. Every failure becomes a {@link GamewardError} (see failure.ts). Every command
+ * in flight is known, so {@link close} can end them all.
  */
 export class ComposeCli {
   readonly #config: NormalizedComposeConfig;
   readonly #env: Record<string, string | undefined>;
+  readonly #pending = new Set<Promise<unknown>>();
+  // Cancels the short docker commands (execa's); the npm package's cannot be cancelled.
+  readonly #closing = new AbortController();
 
   constructor(config: NormalizedComposeConfig) {
     this.#config = config;
@@ -39,43 +44,37 @@ export class ComposeCli {
   }
 
   /** `compose up -d`: creates and starts the whole stack. */
-  up(): Promise<void> {
+  async up(): Promise<void> {
     const files = this.#config.files;
-    return this.#compose('compose up', (options) =>
+    await this.#compose('compose up', (options) =>
       compose.upAll({ ...options, ...(files.length > 0 ? { config: [...files] } : {}) }),
     );
   }
 
   /** `compose stop -t N` of the whole project. */
-  stop(timeoutSeconds: number): Promise<void> {
-    return this.#compose('compose stop', (options) =>
+  async stop(timeoutSeconds: number): Promise<void> {
+    await this.#compose('compose stop', (options) =>
       compose.stop({ ...options, commandOptions: ['-t', String(timeoutSeconds)] }),
     );
   }
 
   /** `compose down -t N` of the whole project (volumes are kept). */
-  down(timeoutSeconds: number): Promise<void> {
-    return this.#compose('compose down', (options) =>
+  async down(timeoutSeconds: number): Promise<void> {
+    await this.#compose('compose down', (options) =>
       compose.down({ ...options, commandOptions: ['-t', String(timeoutSeconds)] }),
     );
   }
 
   /** `compose kill`: SIGKILL to every container of the project. */
-  kill(): Promise<void> {
-    return this.#compose('compose kill', (options) => compose.kill(options));
+  async kill(): Promise<void> {
+    await this.#compose('compose kill', (options) => compose.kill(options));
   }
 
   /** `compose ps --all --format json`: every container of the project, stopped ones included. */
   async ps(): Promise<PsEntry[]> {
-    let out = '';
-    await this.#compose('compose ps', async (options) => {
-      const result = await compose.execCompose('ps', [], {
-        ...options,
-        commandOptions: ['--all', ['--format', 'json']],
-      });
-      out = result.out;
-      return result;
-    });
+    const out = await this.#compose('compose ps', (options) =>
+      compose.execCompose('ps', [], { ...options, commandOptions: ['--all', ['--format', 'json']] }),
+    );
     return parsePs(out);
   }
 
@@ -93,8 +92,77 @@ export class ComposeCli {
   }
 
   /** Runs a short docker command; a failure (unless its stderr matches `tolerate`) is thrown. */
-  async docker(label: string, args: readonly string[], tolerate?: RegExp): Promise<DockerResult> {
-    const result = await execa(this.#config.docker, args, {
+  docker(label: string, args: readonly string[], tolerate?: RegExp): Promise<DockerResult> {
+    return this.#track(async () => {
+      const result = await this.#exec(args);
+      if (result.isCanceled) throw this.#disposed();
+      if (!result.failed) return { stdout: result.stdout };
+      if (tolerate?.test(result.stderr) === true && result.exitCode !== undefined) {
+        return { stdout: result.stdout };
+      }
+      const spawnError = result.exitCode === undefined ? result : undefined;
+      throw await this.#classify({
+        command: label,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        cause: spawnError?.cause ?? spawnError,
+      });
+    });
+  }
+
+  /** Refuses new commands, cancels the short ones, resolves once none is left running. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Runs a compose command through the npm package; resolves with its stdout. */
+  #compose(
+    label: string,
+    run: (options: compose.IDockerComposeOptions) => Promise<compose.IDockerComposeResult>,
+  ): Promise<string> {
+    return this.#track(async () => {
+      try {
+        const { out } = await run({
+          cwd: this.#config.cwd,
+          env: this.#env,
+          executable: { executablePath: this.#config.docker },
+          composeOptions: ['--ansi', 'never', '-p', this.#config.projectName],
+          maxOutputLength: MAX_OUTPUT,
+        });
+        return out;
+      } catch (rejection) {
+        // The package rejects with a plain {exitCode, out, err} object, or an Error when spawn fails.
+        if (rejection instanceof Error) {
+          throw await this.#classify({ command: label, cause: rejection });
+        }
+        const result = rejection as Partial<compose.IDockerComposeResult>;
+        throw await this.#classify({
+          command: label,
+          exitCode: result.exitCode ?? undefined,
+          stderr: result.err,
+          cause: rejection,
+        });
+      }
+    });
+  }
+
+  /** Runs `command` unless closed, and remembers it until it settles. */
+  #track<T>(command: () => Promise<T>): Promise<T> {
+    if (this.#closing.signal.aborted) return Promise.reject(this.#disposed());
+    const running = command();
+    this.#pending.add(running);
+    running
+      .catch(() => undefined)
+      .finally(() => {
+        this.#pending.delete(running);
+      });
+    return running;
+  }
+
+  /** A short docker command, bounded by a timeout and cancelled by {@link close}. */
+  #exec(args: readonly string[]) {
+    return execa(this.#config.docker, args, {
       cwd: this.#config.cwd,
       env: this.#env,
       extendEnv: false,
@@ -102,44 +170,15 @@ export class ComposeCli {
       reject: false,
       timeout: SHORT_COMMAND_TIMEOUT_MS,
       maxBuffer: MAX_OUTPUT,
-    });
-    if (!result.failed) return { stdout: result.stdout };
-    if (tolerate?.test(result.stderr) === true && result.exitCode !== undefined) {
-      return { stdout: result.stdout };
-    }
-    const spawnError = result.exitCode === undefined ? result : undefined;
-    throw await this.#classify({
-      command: label,
-      exitCode: result.exitCode,
-      stderr: result.stderr,
-      cause: spawnError?.cause ?? spawnError,
+      cancelSignal: this.#closing.signal,
     });
   }
 
-  async #compose(
-    label: string,
-    run: (options: compose.IDockerComposeOptions) => Promise<compose.IDockerComposeResult>,
-  ): Promise<void> {
-    try {
-      await run({
-        cwd: this.#config.cwd,
-        env: this.#env,
-        executable: { executablePath: this.#config.docker },
-        composeOptions: ['--ansi', 'never', '-p', this.#config.projectName],
-        maxOutputLength: MAX_OUTPUT,
-      });
-    } catch (rejection) {
-      // The package rejects with a plain {exitCode, out, err} object, or an Error when spawn fails.
-      if (rejection instanceof Error)
-        throw await this.#classify({ command: label, cause: rejection });
-      const result = rejection as Partial<compose.IDockerComposeResult>;
-      throw await this.#classify({
-        command: label,
-        exitCode: result.exitCode ?? undefined,
-        stderr: result.err,
-        cause: rejection,
-      });
-    }
+  #disposed(): GamewardError {
+    const id = this.#config.id;
+    return new GamewardError('ERR_DISPOSED', `Instance ${JSON.stringify(id)} has been disposed`, {
+      instanceId: id,
+    });
   }
 
   #classify(failure: Parameters<typeof classifyFailure>[0]) {
@@ -154,14 +193,7 @@ export class ComposeCli {
 
   async #composeMajor(): Promise<number | undefined> {
     try {
-      const result = await execa(this.#config.docker, ['compose', 'version', '--short'], {
-        cwd: this.#config.cwd,
-        env: this.#env,
-        extendEnv: false,
-        stdin: 'ignore',
-        reject: false,
-        timeout: SHORT_COMMAND_TIMEOUT_MS,
-      });
+      const result = await this.#exec(['compose', 'version', '--short']);
       return result.failed ? undefined : parseComposeMajor(result.stdout);
     } catch {
       return undefined;

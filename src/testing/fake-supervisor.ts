@@ -29,7 +29,8 @@ export interface FakeCall {
   readonly args: readonly unknown[];
 }
 
-type FailableMethod = 'start' | 'stop' | 'restart' | 'kill' | 'send';
+/** The calls {@link FakeSupervisor.failNext} can make fail. */
+export type FakeFailableMethod = 'start' | 'stop' | 'restart' | 'kill' | 'send';
 
 const KNOWN = [
   'id',
@@ -42,7 +43,7 @@ const KNOWN = [
 ];
 
 /**
- * A complete {@link Supervisor} with no process and no Docker behind it, for an app's own unit
+ * A complete `Supervisor` with no process and no Docker behind it, for an app's own unit
  * tests: real transitions through the same state channel as the real supervisors
  * (`start`: starting → running, `stop`: stopping → stopped), the same errors
  * (`ERR_NOT_RUNNING`, `ERR_ALREADY_RUNNING`, `ERR_UNMANAGED`), plus levers to simulate the world:
@@ -51,7 +52,7 @@ const KNOWN = [
 export class FakeSupervisor extends BaseSupervisor {
   readonly kind: SupervisorKind = 'fake';
   readonly #calls: FakeCall[] = [];
-  readonly #failures = new Map<FailableMethod, Error>();
+  readonly #failures = new Map<FakeFailableMethod, Error>();
   readonly #startDelayMs: number;
   readonly #stopDelayMs: number;
   readonly #restartDelayMs: number;
@@ -196,7 +197,7 @@ export class FakeSupervisor extends BaseSupervisor {
   }
 
   /** Makes the next call of `method` reject (or throw) with `error`, once. */
-  failNext(method: FailableMethod, error: Error): void {
+  failNext(method: FakeFailableMethod, error: Error): void {
     this.#failures.set(method, error);
   }
 
@@ -244,7 +245,7 @@ export class FakeSupervisor extends BaseSupervisor {
     this.#calls.push({ method, args });
   }
 
-  #consumeFailure(method: FailableMethod): void {
+  #consumeFailure(method: FakeFailableMethod): void {
     const error = this.#failures.get(method);
     if (error === undefined) return;
     this.#failures.delete(method);

@@ -2,4 +2,9 @@
  * Test doubles for apps that embed gameward: `FakeSupervisor`.
  * @module gameward/testing
  */
-export { type FakeCall, FakeSupervisor, type FakeSupervisorConfig } from './fake-supervisor.js';
+export {
+  type FakeCall,
+  type FakeFailableMethod,
+  FakeSupervisor,
+  type FakeSupervisorConfig,
+} from './fake-supervisor.js';

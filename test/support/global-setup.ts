@@ -29,7 +29,9 @@ export default function setup(): () => void {
       ...containers.map((c) => `container ${c}`),
     ];
     if (problems.length > 0) {
-      throw new Error(`The test run left ${problems.length} thing(s) alive:\n${problems.join('\n')}`);
+      throw new Error(
+        `The test run left ${problems.length} thing(s) alive:\n${problems.join('\n')}`,
+      );
     }
   };
 }

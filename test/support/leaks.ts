@@ -37,12 +37,17 @@ export function findLeakedContainers(prefix: string): string[] {
   try {
     const out = execFileSync(
       'docker',
-      ['ps', '-a', '--filter', 'label=com.docker.compose.project', '--format', '{{.Names}} {{.Label "com.docker.compose.project"}}'],
+      [
+        'ps',
+        '-a',
+        '--filter',
+        'label=com.docker.compose.project',
+        '--format',
+        '{{.Names}} {{.Label "com.docker.compose.project"}}',
+      ],
       { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    return out
-      .split('\n')
-      .filter((line) => line.split(' ')[1]?.startsWith(prefix) === true);
+    return out.split('\n').filter((line) => line.split(' ')[1]?.startsWith(prefix) === true);
   } catch {
     return [];
   }
