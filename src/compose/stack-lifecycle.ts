@@ -31,10 +31,24 @@ export interface LifecycleHost {
  */
 export class StackLifecycle {
   readonly #host: LifecycleHost;
-  #upInFlight: Promise<void> | undefined;
+  #up: Promise<void> | undefined;
+  // Compose commands a step began: a stop cut short by kill or dispose runs on until it ends.
+  readonly #commands = new Set<Promise<void>>();
 
   constructor(host: LifecycleHost) {
     this.#host = host;
+  }
+
+  /** True while any container of the stack may run: there is something to stop or kill. */
+  runsSomething(): boolean {
+    const s = this.#host.state().state;
+    if (s === 'crashed') return this.#host.watch.table.anyLive();
+    return s === 'starting' || s === 'running' || s === 'stopping';
+  }
+
+  /** Resolves once every compose command begun so far has ended. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#commands]);
   }
 
   /** stopped | crashed → starting → `compose up -d` → running (see docs/compose.md). */
@@ -62,9 +76,9 @@ export class StackLifecycle {
       this.#host.error('ERR_READINESS_TIMEOUT', `did not get ready within ${timeoutMs} ms`),
     );
     try {
-      this.#upInFlight = this.#host.cli.up();
-      await this.#upInFlight.finally(() => {
-        this.#upInFlight = undefined;
+      this.#up = this.#command(() => this.#host.cli.up());
+      await this.#up.finally(() => {
+        this.#up = undefined;
       });
       if (signal.aborted) throw abortError(signal, this.#host.config.id);
       await this.#host.watch.snapshot();
@@ -97,22 +111,13 @@ export class StackLifecycle {
       });
     }
     if (signal.aborted) return;
-    if (code === 'ERR_READINESS_TIMEOUT') {
-      this.#host.setState(crashed());
-    } else if (previous.state === 'crashed') {
-      this.#host.setState(previous);
-    } else {
-      this.#host.setState(States.stopped);
-      await this.#host.watch.close();
-    }
+    if (code === 'ERR_READINESS_TIMEOUT') this.#host.setState(crashed());
+    else this.#host.setState(previous.state === 'crashed' ? previous : States.stopped);
   }
 
   /** → stopping → `compose stop` (or down) → stopped; from crashed only while something runs. */
   async stop(signal: AbortSignal): Promise<void> {
-    const s = this.#host.state().state;
-    if (s === 'stopped' || (s === 'crashed' && !this.#host.watch.table.anyLive())) {
-      throw this.#host.notRunning();
-    }
+    if (!this.runsSomething()) throw this.#host.notRunning();
     this.#host.observer.endPhase();
     this.#host.setState(States.stopping);
     try {
@@ -123,7 +128,6 @@ export class StackLifecycle {
       throw error;
     }
     this.#host.setState(States.stopped);
-    await this.#host.watch.close();
   }
 
   /** → stopping → `compose kill` (+ down) → stopped, after a `compose up` in flight. */
@@ -131,10 +135,12 @@ export class StackLifecycle {
     this.#host.observer.endPhase();
     if (this.#host.state().state !== 'stopping') this.#host.setState(States.stopping);
     // compose up cannot be cancelled: let it finish, then kill what it started.
-    await this.#upInFlight?.catch(() => undefined);
+    await this.#up?.catch(() => undefined);
     try {
-      await this.#host.cli.kill();
-      if (this.#host.config.removeOnStop) await this.#host.cli.down(0);
+      await this.#command(() => this.#host.cli.kill());
+      // A stop or down cut short ends now that its containers are dead; a down must not race it.
+      await this.settle();
+      if (this.#host.config.removeOnStop) await this.#command(() => this.#host.cli.down(0));
     } catch (error) {
       this.#host.setState(crashed());
       throw error;
@@ -146,21 +152,26 @@ export class StackLifecycle {
   /** Opens the watch (events first, replaying from `sinceMs`), then takes a snapshot. */
   async open(sinceMs: number): Promise<void> {
     this.#host.watch.open(sinceMs);
-    try {
-      await this.#host.watch.snapshot();
-    } catch (error) {
-      if (this.#host.state().state === 'stopped') await this.#host.watch.close();
-      throw error;
-    }
+    await this.#host.watch.snapshot();
     this.#host.watch.followRunning(sinceMs);
   }
 
   /** `compose stop -t N`, or `down` with removeOnStop. */
   stopStack(): Promise<void> {
-    const seconds = Math.ceil(this.#host.config.stopTimeoutMs / 1000);
-    return this.#host.config.removeOnStop
-      ? this.#host.cli.down(seconds)
-      : this.#host.cli.stop(seconds);
+    const { cli, config } = this.#host;
+    const seconds = Math.ceil(config.stopTimeoutMs / 1000);
+    return this.#command(() => (config.removeOnStop ? cli.down(seconds) : cli.stop(seconds)));
+  }
+
+  #command(run: () => Promise<void>): Promise<void> {
+    const running = run();
+    this.#commands.add(running);
+    running
+      .catch(() => undefined)
+      .finally(() => {
+        this.#commands.delete(running);
+      });
+    return running;
   }
 
   #checkServices(): void {
