@@ -7,12 +7,13 @@
 //     BENCH_COMPOSE_IDLE_SECONDS (default 60), per minute (target 0), and the children it holds.
 // Uses the test fixtures (test/fixtures/compose) and the image scripts/setup-docker-engine.sh builds.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ComposeSupervisor } from '../src/index.js';
+import { liveChildren } from '../test/compose/children.js';
 
 const RUNS = Number(process.env.BENCH_COMPOSE_RUNS ?? 15);
 const IDLE_SECONDS = Number(process.env.BENCH_COMPOSE_IDLE_SECONDS ?? 60);
@@ -45,22 +46,9 @@ function down(project: string): void {
 }
 
 /** Live docker CLI children of this process (tsx's esbuild aside): pid → command line. */
-function children(): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) !== process.pid || state === 'Z') continue;
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim();
-      if (/^\S*docker /.test(cmdline)) found.set(pid, cmdline);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return found;
+async function children(): Promise<Map<number, string>> {
+  const docker = (await liveChildren()).filter((c) => /^\S*docker /.test(c.cmdline));
+  return new Map(docker.map((c) => [c.pid, c.cmdline]));
 }
 
 async function killToCrashed(): Promise<{
@@ -126,12 +114,12 @@ async function idleProcesses(): Promise<Record<string, unknown>> {
   });
   try {
     await supervisor.start();
-    const held = children();
+    const held = await children();
     const seen = new Map(held);
     const until = Date.now() + IDLE_SECONDS * 1000;
     // Sampled every 20 ms: a docker CLI run lives far longer than that.
     while (Date.now() < until) {
-      for (const [pid, cmdline] of children()) seen.set(pid, cmdline);
+      for (const [pid, cmdline] of await children()) seen.set(pid, cmdline);
       await sleep(20);
     }
     const spawned = [...seen.keys()].filter((pid) => !held.has(pid));

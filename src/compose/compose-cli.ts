@@ -2,6 +2,7 @@ import * as compose from 'docker-compose';
 import { execa } from 'execa';
 import { GamewardError } from '../errors.js';
 import { classifyFailure, parseComposeMajor } from './failure.js';
+import { InFlight } from './in-flight.js';
 import type { NormalizedComposeConfig } from './options.js';
 
 /** Retained stdout/stderr per compose command: `ps` of a big stack fits, a runaway stays bounded. */
@@ -33,7 +34,7 @@ interface DockerResult {
 export class ComposeCli {
   readonly #config: NormalizedComposeConfig;
   readonly #env: Record<string, string | undefined>;
-  readonly #pending = new Set<Promise<unknown>>();
+  readonly #pending = new InFlight();
   // Cancels the short docker commands (execa's); the npm package's cannot be cancelled.
   readonly #closing = new AbortController();
 
@@ -73,7 +74,10 @@ export class ComposeCli {
   /** `compose ps --all --format json`: every container of the project, stopped ones included. */
   async ps(): Promise<PsEntry[]> {
     const out = await this.#compose('compose ps', (options) =>
-      compose.execCompose('ps', [], { ...options, commandOptions: ['--all', ['--format', 'json']] }),
+      compose.execCompose('ps', [], {
+        ...options,
+        commandOptions: ['--all', ['--format', 'json']],
+      }),
     );
     return parsePs(out);
   }
@@ -113,7 +117,7 @@ export class ComposeCli {
   /** Refuses new commands, cancels the short ones, resolves once none is left running. */
   async close(): Promise<void> {
     this.#closing.abort();
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0) await this.#pending.settled();
   }
 
   /** Runs a compose command through the npm package; resolves with its stdout. */
@@ -150,14 +154,7 @@ export class ComposeCli {
   /** Runs `command` unless closed, and remembers it until it settles. */
   #track<T>(command: () => Promise<T>): Promise<T> {
     if (this.#closing.signal.aborted) return Promise.reject(this.#disposed());
-    const running = command();
-    this.#pending.add(running);
-    running
-      .catch(() => undefined)
-      .finally(() => {
-        this.#pending.delete(running);
-      });
-    return running;
+    return this.#pending.track(command());
   }
 
   /** A short docker command, bounded by a timeout and cancelled by {@link close}. */

@@ -15,6 +15,13 @@ import { StackObserver } from './stack-observer.js';
 import { StackWatch } from './stack-watch.js';
 import { sumDockerStats } from './stats.js';
 
+const noop = (): void => undefined;
+
+/** A lifecycle call not yet settled; `killed` is set when kill() cut it short before it began. */
+interface Call {
+  killed?: GamewardError;
+}
+
 /**
  * A docker-compose stack as one instance. Its state comes from the selected services'
  * containers: one `docker events` stream keeps it current, snapshots (`compose ps` + inspect)
@@ -30,6 +37,8 @@ export class ComposeSupervisor extends BaseSupervisor {
   readonly #observer: StackObserver;
   readonly #lifecycle: StackLifecycle;
   #killing: Promise<void> | undefined;
+  // In call order: the first one is in progress (or about to begin).
+  readonly #calls = new Set<Call>();
   // A lifecycle operation owns the state: events then only record and report crashes.
   #busy = false;
 
@@ -92,29 +101,24 @@ export class ComposeSupervisor extends BaseSupervisor {
 
   restart(): Promise<void> {
     return this.#operation(async (signal) => {
-      const s = this.state.state;
-      if (s === 'running' || s === 'starting' || (s === 'crashed' && this.#watch.table.anyLive())) {
-        await this.#lifecycle.stop(signal);
-      }
+      if (this.#lifecycle.runsSomething()) await this.#lifecycle.stop(signal);
       await delay(this.config.restartDelayMs, signal, this.instanceId);
       await this.#lifecycle.start(signal);
     });
   }
 
-  /** `compose kill` now: preempts a start or stop in progress, then `stopped`. */
+  /**
+   * `compose kill` now. Cuts the call in progress short (a start, a stop, a restart's pause; it
+   * rejects `ERR_KILLED`), then `stopped`. `ERR_NOT_RUNNING` only when there was nothing to kill
+   * or to cut short.
+   */
   kill(): Promise<void> {
     try {
       this.assertNotDisposed();
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#killing !== undefined) return this.#killing;
-    const s = this.state.state;
-    if (s === 'stopped' || (s === 'crashed' && !this.#watch.table.anyLive())) {
-      return Promise.reject(this.#notRunning());
-    }
-    this.preempt(this.#named('ERR_KILLED', 'was killed'));
-    this.#killing = this.#lifecycle.kill().finally(() => {
+    this.#killing ??= this.#kill().finally(() => {
       this.#killing = undefined;
     });
     return this.#killing;
@@ -125,7 +129,6 @@ export class ComposeSupervisor extends BaseSupervisor {
     return this.#operation(async () => {
       await this.#lifecycle.open(Date.now());
       this.#observer.applyView();
-      if (this.state.state === 'stopped') await this.#watch.close();
       return this.state;
     });
   }
@@ -143,6 +146,7 @@ export class ComposeSupervisor extends BaseSupervisor {
 
   /** Summed `docker stats` of the stack's running containers; zeros when none runs. */
   async stats(): Promise<ResourceStats> {
+    this.assertNotDisposed();
     const ids = this.#watch.table
       .all()
       .filter((c) => c.status === 'running')
@@ -167,7 +171,9 @@ export class ComposeSupervisor extends BaseSupervisor {
   protected async disposeResources(): Promise<void> {
     this.preempt(this.#named('ERR_DISPOSED', 'has been disposed'));
     await this.settled();
-    await this.#killing?.catch(() => undefined);
+    await this.#killing?.catch(noop);
+    // A stop cut short runs on: let it end rather than race a second one against it.
+    await this.#lifecycle.settle();
     try {
       const s = this.state.state;
       const known = this.#watch.table.all().length > 0 || s === 'starting' || s === 'stopping';
@@ -187,20 +193,44 @@ export class ComposeSupervisor extends BaseSupervisor {
       }
     } finally {
       this.#observer.endPhase();
+      // No docker or compose child outlives dispose: streams, followers, snapshots, stats.
       await this.#watch.dispose();
+      await this.#cli.close();
     }
   }
 
+  async #kill(): Promise<void> {
+    const killed = this.#named('ERR_KILLED', 'was killed');
+    const [current] = this.#calls;
+    if (current !== undefined) current.killed = killed;
+    this.preempt(killed);
+    if (this.#lifecycle.runsSomething()) {
+      await this.#lifecycle.kill();
+      return;
+    }
+    if (current === undefined) throw this.#notRunning();
+    // A start or a restart's pause cut short before anything ran: a crash is over too.
+    if (this.state.state === 'crashed') this.setState(States.stopped);
+  }
+
+  /** Runs `run` in the lifecycle queue, after any kill in progress; a stopped stack holds nothing. */
   #operation<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.serialize(async (signal) => {
-      await this.#killing?.catch(() => undefined);
+    const call: Call = {};
+    this.#calls.add(call);
+    const result = this.serialize(async (signal) => {
+      await this.#killing?.catch(noop);
+      if (call.killed !== undefined) throw call.killed;
       this.#busy = true;
       try {
         return await run(signal);
       } finally {
         this.#busy = false;
+        if (this.state.state === 'stopped') await this.#watch.close();
       }
-    });
+    }).finally(() => this.#calls.delete(call));
+    // Like serialize()'s own promise: a caller that attaches its handler later is not reported.
+    result.catch(noop);
+    return result;
   }
 
   #notRunning(): GamewardError {

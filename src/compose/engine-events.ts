@@ -92,7 +92,8 @@ export class EngineEvents {
       cwd: init.cwd,
       env: init.env,
       onLine: (text, stream) => {
-        if (stream === 'stderr') return;
+        // Lines still in the pipe when close() ended the stream belong to no one.
+        if (stream === 'stderr' || this.#closed) return;
         const event = parseEngineEvent(text);
         if (event === undefined) return;
         this.#resumeFrom = Math.max(this.#resumeFrom, event.time);

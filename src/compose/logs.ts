@@ -12,15 +12,21 @@ export interface LogFollowersInit {
   readonly publish: (line: OutputLine) => void;
 }
 
+// How long a retired follower gets to deliver the last lines of its run (for the crash event).
+const LAST_LINES_WAIT_MS = 1000;
+
 /**
  * The console of a stack: one `docker logs -f` per running container of the selected services,
  * each started with `--since` the container's start so a line printed at once is never missed.
  * `docker logs` keeps stdout and stderr apart (compose's merged `logs -f` cannot), and ends by
- * itself when its container stops; a restarted container gets a new follower on its `start`.
+ * itself when its container stops; a restarted container gets a new follower for its new run.
  */
 export class LogFollowers {
   readonly #init: LogFollowersInit;
-  readonly #followers = new Map<string, LineChild>();
+  // The follower of each container's current run.
+  readonly #current = new Map<string, LineChild>();
+  // Every follower still alive, retired ones included.
+  readonly #live = new Set<LineChild>();
   #closed = false;
 
   constructor(init: LogFollowersInit) {
@@ -29,12 +35,12 @@ export class LogFollowers {
 
   /** Pids of the running followers. */
   get pids(): number[] {
-    return [...this.#followers.values()].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+    return [...this.#live].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
   }
 
-  /** Follows a container's output from `sinceMs` on, unless it is followed already. */
+  /** Follows a container's output from `sinceMs` on, unless its current run is followed. */
   follow(container: { readonly id: string; readonly service: string }, sinceMs: number): void {
-    if (this.#closed || this.#followers.has(container.id)) return;
+    if (this.#closed || this.#current.has(container.id)) return;
     const { service } = container;
     const child = spawnLineChild({
       file: this.#init.docker,
@@ -43,7 +49,8 @@ export class LogFollowers {
       env: this.#init.env,
       onLine: (text, stream) => this.#init.publish({ stream, text, time: Date.now(), service }),
       onExit: (exit) => {
-        if (this.#followers.get(container.id) === child) this.#followers.delete(container.id);
+        this.#live.delete(child);
+        if (this.#current.get(container.id) === child) this.#current.delete(container.id);
         if (!exit.stopped && exit.exitCode !== 0) {
           this.#init.logger.debug(
             { instanceId: this.#init.instanceId, container: container.id, ...exit },
@@ -52,15 +59,20 @@ export class LogFollowers {
         }
       },
     });
-    this.#followers.set(container.id, child);
+    this.#current.set(container.id, child);
+    this.#live.add(child);
   }
 
-  /** Resolves once the follower of `id` delivered its last line (or after `timeoutMs`). */
-  drained(id: string, timeoutMs: number): Promise<void> {
-    const child = this.#followers.get(id);
+  /**
+   * The container's run ended: its follower finishes by itself, and the next run gets a new one
+   * (even if this one has not exited yet). Resolves once it delivered its last line, or after 1 s.
+   */
+  retire(id: string): Promise<void> {
+    const child = this.#current.get(id);
     if (child === undefined) return Promise.resolve();
+    this.#current.delete(id);
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const timer = setTimeout(resolve, LAST_LINES_WAIT_MS);
       child.exited.then(() => {
         clearTimeout(timer);
         resolve();
@@ -70,8 +82,8 @@ export class LogFollowers {
 
   /** Stops every follower (more may be started later). */
   async stopAll(): Promise<void> {
-    const children = [...this.#followers.values()];
-    this.#followers.clear();
+    const children = [...this.#live];
+    this.#current.clear();
     await Promise.all(children.map((c) => c.stop()));
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import { abortError } from '../util/abort.js';
 import type { ComposeCli } from './compose-cli.js';
+import { InFlight } from './in-flight.js';
 import type { NormalizedComposeConfig } from './options.js';
 import { missingServices } from './reconcile.js';
 import type { StackObserver } from './stack-observer.js';
@@ -26,14 +27,15 @@ export interface LifecycleHost {
 /**
  * The engine side of start, stop and kill: which compose command runs when, which state comes
  * before and after it, and how a failure leaves the instance (never `starting` or `stopping`).
- * The supervisor serializes the calls; `signal` is the operation's, aborted by kill or dispose,
- * and an aborted step leaves the state to whoever aborted it.
+ * The supervisor serializes the calls (and closes the watch of a stack they left stopped);
+ * `signal` is the operation's, aborted by kill or dispose, and an aborted step leaves the state
+ * to whoever aborted it.
  */
 export class StackLifecycle {
   readonly #host: LifecycleHost;
   #up: Promise<void> | undefined;
   // Compose commands a step began: a stop cut short by kill or dispose runs on until it ends.
-  readonly #commands = new Set<Promise<void>>();
+  readonly #commands = new InFlight();
 
   constructor(host: LifecycleHost) {
     this.#host = host;
@@ -47,8 +49,8 @@ export class StackLifecycle {
   }
 
   /** Resolves once every compose command begun so far has ended. */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.#commands]);
+  settle(): Promise<void> {
+    return this.#commands.settled();
   }
 
   /** stopped | crashed → starting → `compose up -d` → running (see docs/compose.md). */
@@ -76,7 +78,7 @@ export class StackLifecycle {
       this.#host.error('ERR_READINESS_TIMEOUT', `did not get ready within ${timeoutMs} ms`),
     );
     try {
-      this.#up = this.#command(() => this.#host.cli.up());
+      this.#up = this.#commands.track(this.#host.cli.up());
       await this.#up.finally(() => {
         this.#up = undefined;
       });
@@ -137,10 +139,10 @@ export class StackLifecycle {
     // compose up cannot be cancelled: let it finish, then kill what it started.
     await this.#up?.catch(() => undefined);
     try {
-      await this.#command(() => this.#host.cli.kill());
+      await this.#commands.track(this.#host.cli.kill());
       // A stop or down cut short ends now that its containers are dead; a down must not race it.
       await this.settle();
-      if (this.#host.config.removeOnStop) await this.#command(() => this.#host.cli.down(0));
+      if (this.#host.config.removeOnStop) await this.#commands.track(this.#host.cli.down(0));
     } catch (error) {
       this.#host.setState(crashed());
       throw error;
@@ -160,18 +162,7 @@ export class StackLifecycle {
   stopStack(): Promise<void> {
     const { cli, config } = this.#host;
     const seconds = Math.ceil(config.stopTimeoutMs / 1000);
-    return this.#command(() => (config.removeOnStop ? cli.down(seconds) : cli.stop(seconds)));
-  }
-
-  #command(run: () => Promise<void>): Promise<void> {
-    const running = run();
-    this.#commands.add(running);
-    running
-      .catch(() => undefined)
-      .finally(() => {
-        this.#commands.delete(running);
-      });
-    return running;
+    return this.#commands.track(config.removeOnStop ? cli.down(seconds) : cli.stop(seconds));
   }
 
   #checkServices(): void {

@@ -9,9 +9,6 @@ import { adoptedState, type StackView, viewStack } from './reconcile.js';
 import type { StackWatch } from './stack-watch.js';
 import { StartingPhase } from './starting-phase.js';
 
-// The crash event waits this long at most for the dead container's last log lines.
-const CRASH_LINES_WAIT_MS = 1000;
-
 /** What the observer needs from its supervisor. */
 export interface ObserverHost {
   readonly config: NormalizedComposeConfig;
@@ -37,7 +34,6 @@ export interface ObserverHost {
 export class StackObserver {
   readonly #host: ObserverHost;
   readonly #matches: ((text: string) => boolean) | undefined;
-  readonly #inspected = new Set<string>();
   #phase: StartingPhase | undefined;
 
   constructor(host: ObserverHost) {
@@ -64,12 +60,14 @@ export class StackObserver {
     const host = this.#host;
     const c = change.container;
     if (c === undefined || !this.#isSelected(c)) return;
+    // Its follower ends with the run; the next run gets its own.
+    const lastLines = change.kind === 'die' ? host.watch.logs.retire(c.id) : undefined;
     const s = host.state().state;
     if (s === 'stopping' || s === 'stopped') return;
     // A line can precede the start event: read the log from the end of the previous run.
     if (change.kind === 'start') host.watch.logs.follow(c, c.finishedAt ?? 0);
     if (change.kind === 'die') {
-      if (s === 'running' || s === 'starting') this.crash(c.exitCode, c);
+      if (s === 'running' || s === 'starting') this.crash(c.exitCode, c, lastLines);
     } else if (change.kind === 'start' && s === 'crashed') {
       // A restart policy (or someone) brought it back: its new run prints its ready line anew.
       if (!host.busy()) this.externalStart(true);
@@ -105,6 +103,12 @@ export class StackObserver {
     host.setState(next);
     // An adopted stack printed its ready line long ago: only its healthchecks are awaited.
     if (next.state === 'starting') this.externalStart(false);
+    // Gone while nobody watched closely (an engine restart): a stopped stack holds no process.
+    if (next.state === 'stopped' && !host.busy()) {
+      host.watch.close().catch((error: unknown) => {
+        host.logger.warn({ instanceId: host.config.id, err: error }, 'closing the watch failed');
+      });
+    }
   }
 
   /** `starting` → `running` once every selected container is up and the ready line was seen. */
@@ -122,8 +126,8 @@ export class StackObserver {
     // healthcheck. Asked once per container, so one that vanished cannot loop snapshots.
     const unknown = host.watch.table
       .selected(host.config.services)
-      .filter((c) => c.hasHealthcheck === undefined && !this.#inspected.has(c.id));
-    for (const c of unknown) this.#inspected.add(c.id);
+      .filter((c) => c.hasHealthcheck === undefined && !phase.inspected.has(c.id));
+    for (const c of unknown) phase.inspected.add(c.id);
     if (unknown.length > 0) host.watch.resync();
   }
 
@@ -160,8 +164,15 @@ export class StackObserver {
     this.evaluate();
   }
 
-  /** A selected container died with no stop requested. */
-  crash(exitCode: number | undefined, container: ContainerInfo | undefined): void {
+  /**
+   * A selected container died with no stop requested; `lastLines` resolves once its log follower
+   * delivered the last lines of the run.
+   */
+  crash(
+    exitCode: number | undefined,
+    container: ContainerInfo | undefined,
+    lastLines: Promise<void> = Promise.resolve(),
+  ): void {
     const host = this.#host;
     const uptimeSeconds = host.uptimeSeconds();
     const phase = this.#phase;
@@ -177,7 +188,7 @@ export class StackObserver {
         { instanceId: id, exitCode },
       ),
     );
-    this.#reportCrash(exitCode, uptimeSeconds, container).catch((e: unknown) => {
+    this.#reportCrash(exitCode, uptimeSeconds, container, lastLines).catch((e: unknown) => {
       host.logger.error({ instanceId: host.config.id, err: e }, 'crash report failed');
     });
   }
@@ -186,10 +197,11 @@ export class StackObserver {
     exitCode: number | undefined,
     uptimeSeconds: number,
     container: ContainerInfo | undefined,
+    lastLines: Promise<void>,
   ): Promise<void> {
     const host = this.#host;
     // The events stream can be ahead of the logs: let the dead container's last lines arrive.
-    if (container !== undefined) await host.watch.logs.drained(container.id, CRASH_LINES_WAIT_MS);
+    await lastLines;
     const lines = host
       .recentOutput()
       .filter((l) => container === undefined || l.service === container.service);

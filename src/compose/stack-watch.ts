@@ -31,6 +31,8 @@ export class StackWatch {
   readonly #env: Readonly<Record<string, string | undefined>>;
   #events: EngineEvents | undefined;
   #resyncing: Promise<void> | undefined;
+  // A reconnect asked the resync to follow the running containers again.
+  #refollow = false;
 
   constructor(init: StackWatchInit) {
     this.#init = init;
@@ -42,7 +44,7 @@ export class StackWatch {
       cwd: config.cwd,
       env: this.#env,
       logger: init.logger,
-      publish: init.publish,
+      publish: (line) => this.#guard('output line', () => init.publish(line)),
     });
   }
 
@@ -70,9 +72,9 @@ export class StackWatch {
         logger,
         onEvent: (event) => {
           const change = this.table.apply(event);
-          if (change !== undefined) this.#init.onChange(change);
+          if (change !== undefined) this.#guard('engine event', () => this.#init.onChange(change));
         },
-        onReconnect: () => this.resync(),
+        onReconnect: () => this.resync(true),
       },
       sinceMs,
     );
@@ -87,12 +89,19 @@ export class StackWatch {
     this.table.merge(containers, mark);
   }
 
-  /** A background snapshot (single flight); failures are logged, the stream retries anyway. */
-  resync(): void {
+  /**
+   * A background snapshot (single flight); failures are logged, the stream retries anyway.
+   * `follow`: after the stream was lost, so were the followers (an engine restart ends them).
+   */
+  resync(follow = false): void {
+    this.#refollow ||= follow;
     if (this.#resyncing !== undefined || this.#events === undefined) return;
     this.#resyncing = this.snapshot()
       .then(() => {
-        if (this.#events !== undefined) this.#init.onResync();
+        if (this.#events === undefined) return;
+        if (this.#refollow) this.followRunning();
+        this.#refollow = false;
+        this.#init.onResync();
       })
       .catch((error: unknown) => {
         this.#init.logger.warn({ instanceId: this.#init.config.id, err: error }, 'resync failed');
@@ -102,11 +111,16 @@ export class StackWatch {
       });
   }
 
-  /** Follows the output of every running container of the selected services from `sinceMs`. */
-  followRunning(sinceMs: number): void {
+  /**
+   * Follows the output of every running container of the selected services that has no follower,
+   * from `sinceMs` (default: its whole current run).
+   */
+  followRunning(sinceMs = 0): void {
     if (this.#events === undefined) return;
     for (const c of this.table.selected(this.#init.config.services)) {
-      if (c.status === 'running') this.logs.follow(c, sinceMs);
+      // Never before the end of its previous run (delivered already); not from its StartedAt,
+      // which a first line can precede.
+      if (c.status === 'running') this.logs.follow(c, Math.max(sinceMs, c.finishedAt ?? 0));
     }
   }
 
@@ -114,6 +128,7 @@ export class StackWatch {
   async close(): Promise<void> {
     const events = this.#events;
     this.#events = undefined;
+    this.#refollow = false;
     this.table.clear();
     // A resync still in flight finds the watch closed and drops its result.
     await Promise.all([events?.close(), this.logs.stopAll()]);
@@ -123,5 +138,14 @@ export class StackWatch {
   async dispose(): Promise<void> {
     await this.close();
     await this.logs.close();
+  }
+
+  // These run in stream callbacks: a throw would be an uncaught exception in the host.
+  #guard(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.#init.logger.error({ instanceId: this.#init.config.id, err: error }, `${what} failed`);
+    }
   }
 }

@@ -10,6 +10,8 @@ export class StartingPhase {
   armed = false;
   /** True when no readiness line is needed, or once one was seen. */
   lineSeen: boolean;
+  /** Containers already re-inspected for an unknown healthcheck during this phase. */
+  readonly inspected = new Set<string>();
   readonly #promise: Promise<void>;
   #resolve!: () => void;
   #reject!: (error: Error) => void;

@@ -1,14 +1,15 @@
 import { afterEach, expect, it } from 'vitest';
 import { ExampleProcess } from '../examples/support/run-example.js';
 import { testProjectName } from '../support/run-id.js';
-import { describeWithEngine, downProject, liveChildren } from './engine.js';
+import { liveChildren } from './children.js';
+import { describeWithEngine, downProject } from './engine.js';
 
 const project = testProjectName('example');
 let example: ExampleProcess | undefined;
 
 afterEach(async () => {
   await example?.kill();
-  downProject(project);
+  await downProject(project);
 });
 
 describeWithEngine('examples/compose-instance.ts', () => {
@@ -20,6 +21,6 @@ describeWithEngine('examples/compose-instance.ts', () => {
     expect(example.output).toMatch(/stats: 2 container\(s\)/);
     expect(example.output).toMatch(/state: stopping\n(.*\n)*state: stopped/);
     expect(code).toBe(0);
-    expect(liveChildren()).toEqual([]);
+    expect(await liveChildren()).toEqual([]);
   });
 });

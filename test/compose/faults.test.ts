@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { GamewardError } from '../../src/errors.js';
-import { describeWithEngine, FIXTURES, liveChildren, triggerDir } from './engine.js';
-import { projectContainers, stack } from './stack.js';
+import { describeWithEngine, FIXTURES, triggerDir } from './engine.js';
+import { projectContainers, stack, type TestStack } from './stack.js';
 
-async function startFailure(s: ReturnType<typeof stack>): Promise<GamewardError> {
+async function startFailure(s: TestStack): Promise<GamewardError> {
   const error = await s.supervisor.start().then(
     () => {
       throw new Error('expected start() to fail');
@@ -30,83 +30,88 @@ function canHidePlugins(): boolean {
   }
 }
 
-describeWithEngine('ComposeSupervisor faults', () => {
-  it('no compose file in cwd: ERR_COMPOSE with compose exit code and stderr', async () => {
-    const empty = triggerDir();
-    try {
-      const s = stack('nofile', 'unused.yaml', { cwd: empty.path, files: [] });
+describeWithEngine(
+  'ComposeSupervisor faults',
+  () => {
+    it('no compose file in cwd: ERR_COMPOSE with compose exit code and stderr', async () => {
+      const empty = triggerDir();
+      try {
+        await using s = stack('nofile', 'unused.yaml', { cwd: empty.path, files: [] });
+        const error = await startFailure(s);
+        expect(error.code).toBe('ERR_COMPOSE');
+        expect(error.exitCode).toBeGreaterThan(0);
+        expect(error.stderr).toMatch(/no configuration file/i);
+        expect(s.states).toEqual(['stopped', 'starting', 'stopping', 'stopped']);
+      } finally {
+        empty.remove();
+      }
+    });
+
+    it('invalid YAML: ERR_COMPOSE naming the parse error', async () => {
+      await using s = stack('badyaml', 'invalid.yaml');
       const error = await startFailure(s);
       expect(error.code).toBe('ERR_COMPOSE');
-      expect(error.exitCode).toBeGreaterThan(0);
-      expect(error.stderr).toMatch(/no configuration file/i);
-      expect(s.states).toEqual(['stopped', 'starting', 'stopping', 'stopped']);
-    } finally {
-      empty.remove();
-    }
-  });
-
-  it('invalid YAML: ERR_COMPOSE naming the parse error', async () => {
-    const s = stack('badyaml', 'invalid.yaml');
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_COMPOSE');
-    expect(error.stderr).toMatch(/yaml/i);
-    expect(error.message).toMatch(/compose up.*failed with exit code/);
-  });
-
-  it('an image missing locally: ERR_COMPOSE, and nothing half-created is left', async () => {
-    const s = stack('noimage', 'missing-image.yaml');
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_COMPOSE');
-    expect(error.stderr).toMatch(/no such image/i);
-    expect(projectContainers(s.project)).toEqual([]);
-  });
-
-  it('the engine unreachable: ERR_ENGINE_UNAVAILABLE, for start and refresh', async () => {
-    const s = stack('noengine', 'basic.yaml', {
-      env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
+      expect(error.stderr).toMatch(/yaml/i);
+      expect(error.message).toMatch(/compose up.*failed with exit code/);
     });
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_ENGINE_UNAVAILABLE');
-    expect(error.message).toContain('unix:///nonexistent.sock');
-    expect(s.states).toEqual(['stopped']);
-    await expect(s.supervisor.refresh()).rejects.toMatchObject({ code: 'ERR_ENGINE_UNAVAILABLE' });
-    expect(s.supervisor.childPids).toEqual([]);
-    expect(liveChildren()).toEqual([]);
-  });
 
-  it('no docker CLI at all: ERR_COMPOSE_MISSING', async () => {
-    const s = stack('nocli', 'basic.yaml', { docker: '/nonexistent/bin/docker' });
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_COMPOSE_MISSING');
-    expect(error.message).toMatch(/docker CLI "\/nonexistent\/bin\/docker" was not found/);
-  });
+    it('an image missing locally: ERR_COMPOSE, and nothing half-created is left', async () => {
+      await using s = stack('noimage', 'missing-image.yaml');
+      const error = await startFailure(s);
+      expect(error.code).toBe('ERR_COMPOSE');
+      expect(error.stderr).toMatch(/no such image/i);
+      expect(await projectContainers(s.project)).toEqual([]);
+    });
 
-  it.skipIf(!canHidePlugins())(
-    'the real docker CLI without its compose plugin: ERR_COMPOSE_MISSING that says so',
-    async () => {
-      const s = stack('noplugin', 'basic.yaml', {
-        docker: join(FIXTURES, 'docker-without-compose.sh'),
+    it('the engine unreachable: ERR_ENGINE_UNAVAILABLE, for start and refresh', async () => {
+      await using s = stack('noengine', 'basic.yaml', {
+        env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
       });
       const error = await startFailure(s);
+      expect(error.code).toBe('ERR_ENGINE_UNAVAILABLE');
+      expect(error.message).toContain('unix:///nonexistent.sock');
+      expect(s.states).toEqual(['stopped']);
+      await expect(s.supervisor.refresh()).rejects.toMatchObject({
+        code: 'ERR_ENGINE_UNAVAILABLE',
+      });
+      expect(s.supervisor.childPids).toEqual([]);
+    });
+
+    it('no docker CLI at all: ERR_COMPOSE_MISSING', async () => {
+      await using s = stack('nocli', 'basic.yaml', { docker: '/nonexistent/bin/docker' });
+      const error = await startFailure(s);
       expect(error.code).toBe('ERR_COMPOSE_MISSING');
-      expect(error.message).toMatch(/Docker Compose v2 is not installed/);
-    },
-  );
+      expect(error.message).toMatch(/docker CLI "\/nonexistent\/bin\/docker" was not found/);
+    });
 
-  it('a cwd that does not exist: ERR_INVALID_CONFIG naming `cwd`', async () => {
-    const s = stack('nocwd', 'basic.yaml', { cwd: '/nonexistent/stack' });
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_INVALID_CONFIG');
-    expect(error.message).toContain('`cwd`');
-    expect(error.message).toContain('/nonexistent/stack');
-  });
+    it.skipIf(!canHidePlugins())(
+      'the real docker CLI without its compose plugin: ERR_COMPOSE_MISSING that says so',
+      async () => {
+        await using s = stack('noplugin', 'basic.yaml', {
+          docker: join(FIXTURES, 'docker-without-compose.sh'),
+        });
+        const error = await startFailure(s);
+        expect(error.code).toBe('ERR_COMPOSE_MISSING');
+        expect(error.message).toMatch(/Docker Compose v2 is not installed/);
+      },
+    );
 
-  it('a selected service the stack does not have: ERR_INVALID_CONFIG, the stack taken down', async () => {
-    const s = stack('ghost', 'basic.yaml', { services: ['app', 'ghost'] });
-    const error = await startFailure(s);
-    expect(error.code).toBe('ERR_INVALID_CONFIG');
-    expect(error.message).toContain('`services`');
-    expect(error.message).toContain('ghost');
-    expect(projectContainers(s.project)).toEqual([]);
-  });
-});
+    it('a cwd that does not exist: ERR_INVALID_CONFIG naming `cwd`', async () => {
+      await using s = stack('nocwd', 'basic.yaml', { cwd: '/nonexistent/stack' });
+      const error = await startFailure(s);
+      expect(error.code).toBe('ERR_INVALID_CONFIG');
+      expect(error.message).toContain('`cwd`');
+      expect(error.message).toContain('/nonexistent/stack');
+    });
+
+    it('a selected service the stack does not have: ERR_INVALID_CONFIG, the stack taken down', async () => {
+      await using s = stack('ghost', 'basic.yaml', { services: ['app', 'ghost'] });
+      const error = await startFailure(s);
+      expect(error.code).toBe('ERR_INVALID_CONFIG');
+      expect(error.message).toContain('`services`');
+      expect(error.message).toContain('ghost');
+      expect(await projectContainers(s.project)).toEqual([]);
+    });
+  },
+  { concurrent: true },
+);

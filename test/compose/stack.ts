@@ -1,14 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import { ComposeSupervisor, type ComposeSupervisorConfig } from '../../src/compose/index.js';
 import type { InstanceState } from '../../src/state/instance-state.js';
 import type { CrashDetails, OutputLine } from '../../src/supervisor.js';
 import { testProjectName } from '../support/run-id.js';
+import { type Child, cmdlineOf, liveChildrenWith } from './children.js';
 import { docker, downProject, FIXTURES, triggerDir } from './engine.js';
 
 /** A supervisor on a fixture stack, with what a test needs to steer and observe it. */
-export interface TestStack {
+export interface TestStack extends AsyncDisposable {
   readonly supervisor: ComposeSupervisor;
   readonly project: string;
   /** The directory mounted as /trigger in the containers. */
@@ -23,15 +24,19 @@ export interface TestStack {
   container(service: string): string;
 }
 
-const cleanups: (() => Promise<void>)[] = [];
+// Stacks not disposed yet: a test that timed out never reaches the end of its `await using` scope.
+const undisposed = new Set<TestStack>();
 
-// Every test downs its stacks, even when it failed half-way.
-afterEach(async () => {
-  const pending = cleanups.splice(0);
-  for (const cleanup of pending) await cleanup();
+afterAll(async () => {
+  await Promise.all([...undisposed].map((s) => s[Symbol.asyncDispose]()));
 });
 
-/** Creates a supervisor on `test/fixtures/compose/<file>` with short stop timeouts. */
+/**
+ * Creates a supervisor on `test/fixtures/compose/<file>` with short stop timeouts. Declare it with
+ * `await using`: the scope's end disposes the supervisor and downs the project, even when the
+ * test failed half-way (and concurrent tests each clean up their own); the file's end disposes
+ * what a timed-out test left.
+ */
 export function stack(
   name: string,
   file: string,
@@ -55,12 +60,7 @@ export function stack(
   supervisor.on('state', (next) => states.push(label(next)));
   supervisor.on('crash', (details) => crashes.push(details));
   supervisor.on('output', (line) => lines.push(line));
-  cleanups.push(async () => {
-    await supervisor[Symbol.asyncDispose]().catch(() => undefined);
-    downProject(project);
-    trigger.remove();
-  });
-  return {
+  const testStack: TestStack = {
     supervisor,
     project,
     trigger: trigger.path,
@@ -69,7 +69,15 @@ export function stack(
     lines,
     touch: (f) => writeFileSync(join(trigger.path, f), ''),
     container: (service) => `${project}-${service}-1`,
+    async [Symbol.asyncDispose]() {
+      undisposed.delete(testStack);
+      await supervisor[Symbol.asyncDispose]().catch(() => undefined);
+      await downProject(project);
+      trigger.remove();
+    },
   };
+  undisposed.add(testStack);
+  return testStack;
 }
 
 /** `crashed(137)`, `running`...: states as short strings for sequence assertions. */
@@ -79,46 +87,9 @@ export function label(state: InstanceState): string {
     : state.state;
 }
 
-/** Resolves with the first output line containing `text` (already seen ones included). */
-export function lineWith(s: TestStack, text: string): Promise<OutputLine> {
-  const seen = s.lines.find((l) => l.text.includes(text));
-  if (seen !== undefined) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const listener = (line: OutputLine): void => {
-      if (!line.text.includes(text)) return;
-      s.supervisor.off('output', listener);
-      resolve(line);
-    };
-    s.supervisor.on('output', listener);
-  });
-}
-
-/** The engine's view of a container: status, exit code, start time, health. */
-export function inspectState(container: string): {
-  Status: string;
-  ExitCode: number;
-  StartedAt: string;
-  Health?: { Status: string };
-} {
-  return JSON.parse(docker('inspect', '--format', '{{json .State}}', container));
-}
-
-/** Names of the project's containers, stopped ones included. */
-export function projectContainers(project: string): string[] {
-  const out = docker(
-    'ps',
-    '-a',
-    '--filter',
-    `label=com.docker.compose.project=${project}`,
-    '--format',
-    '{{.Names}}',
-  );
-  return out.length === 0 ? [] : out.split('\n').sort();
-}
-
-/** Resolves once `count` output lines equal to `text` were seen. */
-export function lineCount(s: TestStack, text: string, count: number): Promise<void> {
-  const seen = (): number => s.lines.filter((l) => l.text === text).length;
+/** Resolves once `count` output lines containing `text` were seen (already seen ones included). */
+export function lineCount(s: TestStack, text: string, count = 1): Promise<void> {
+  const seen = (): number => s.lines.filter((l) => l.text.includes(text)).length;
   if (seen() >= count) return Promise.resolve();
   return new Promise((resolve) => {
     const listener = (): void => {
@@ -141,4 +112,43 @@ export function stateCount(s: TestStack, count: number): Promise<void> {
     };
     s.supervisor.on('state', listener);
   });
+}
+
+/** The engine's view of a container: status, exit code, start time, health. */
+export async function inspectState(container: string): Promise<{
+  Status: string;
+  ExitCode: number;
+  StartedAt: string;
+  Health?: { Status: string };
+}> {
+  return JSON.parse(await docker('inspect', '--format', '{{json .State}}', container));
+}
+
+/** Names of the project's containers, stopped ones included. */
+export async function projectContainers(project: string): Promise<string[]> {
+  const out = await docker(
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${project}`,
+    '--format',
+    '{{.Names}}',
+  );
+  return out.length === 0 ? [] : out.split('\n').sort();
+}
+
+/**
+ * The live docker and compose processes the stack's supervisor spawned: every one of them gets the
+ * stack's own `GW_TRIGGER_DIR` through `env`, so tests running side by side do not see each other's.
+ */
+export function childrenOf(s: TestStack): Promise<Child[]> {
+  return liveChildrenWith('GW_TRIGGER_DIR', s.trigger);
+}
+
+/** The pid of the supervisor's `docker events` process. */
+export async function eventsPid(s: TestStack): Promise<number | undefined> {
+  for (const pid of s.supervisor.childPids) {
+    if ((await cmdlineOf(pid)).includes(' events ')) return pid;
+  }
+  return undefined;
 }

@@ -1,0 +1,60 @@
+import { expect, it } from 'vitest';
+import { describeWithEngine } from './engine.js';
+import { eventsPid, lineCount, projectContainers, stack } from './stack.js';
+
+describeWithEngine(
+  'ComposeSupervisor races',
+  () => {
+    it('kill() preempts a start that waits for readiness', async () => {
+      await using s = stack('kill-start', 'basic.yaml', {
+        env: { READY_ON_TRIGGER: '1' },
+        readiness: { pattern: 'ready for players' },
+      });
+      const starting = s.supervisor.start();
+      await lineCount(s, 'app: booting');
+      await s.supervisor.kill();
+      await expect(starting).rejects.toMatchObject({ code: 'ERR_KILLED' });
+      expect(s.states).toEqual(['stopped', 'starting', 'stopping', 'stopped']);
+      expect(await projectContainers(s.project)).toEqual([]);
+    });
+
+    it('kill() right after start() cuts it short before compose runs', async () => {
+      await using s = stack('kill-early', 'basic.yaml');
+      const starting = s.supervisor.start();
+      // Nothing runs yet, but a start is under way: that is something to kill.
+      await s.supervisor.kill();
+      await expect(starting).rejects.toMatchObject({ code: 'ERR_KILLED' });
+      expect(s.states).toEqual(['stopped']);
+      expect(await projectContainers(s.project)).toEqual([]);
+      expect(s.supervisor.childPids).toEqual([]);
+    });
+
+    it("kill() during a restart's pause cancels the start that was to follow", async () => {
+      await using s = stack('kill-restart', 'basic.yaml', { restartDelayMs: 60_000 });
+      await s.supervisor.start();
+      const restarting = s.supervisor.restart();
+      await s.supervisor.waitFor('stopped');
+      await s.supervisor.kill();
+      await expect(restarting).rejects.toMatchObject({ code: 'ERR_KILLED' });
+      expect(s.states).toEqual(['stopped', 'starting', 'running', 'stopping', 'stopped']);
+      expect(await projectContainers(s.project)).toEqual([]);
+      expect(s.supervisor.childPids).toEqual([]);
+      await expect(s.supervisor.kill()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING' });
+    });
+
+    it('a start whose events stream dies midway still completes on the replayed events', async () => {
+      await using s = stack('stream-dies', 'health.yaml');
+      const started = s.supervisor.start();
+      await lineCount(s, 'app: ready for players');
+      const pid = await eventsPid(s);
+      expect(pid).toBeDefined();
+      process.kill(pid ?? 0, 'SIGKILL');
+      // The health event may come while no stream runs: the new one replays it (--since).
+      s.touch('app-healthy');
+      await started;
+      expect(s.states).toEqual(['stopped', 'starting', 'running']);
+      expect(await eventsPid(s)).not.toBe(pid);
+    });
+  },
+  { concurrent: true },
+);
