@@ -15,13 +15,6 @@ import { StackObserver } from './stack-observer.js';
 import { StackWatch } from './stack-watch.js';
 import { sumDockerStats } from './stats.js';
 
-const noop = (): void => undefined;
-
-/** A lifecycle call not yet settled; `killed` is set when kill() cut it short before it began. */
-interface Call {
-  killed?: GamewardError;
-}
-
 /**
  * A docker-compose stack as one instance. Its state comes from the selected services'
  * containers: one `docker events` stream keeps it current, snapshots (`compose ps` + inspect)
@@ -36,9 +29,6 @@ export class ComposeSupervisor extends BaseSupervisor {
   readonly #watch: StackWatch;
   readonly #observer: StackObserver;
   readonly #lifecycle: StackLifecycle;
-  #killing: Promise<void> | undefined;
-  // In call order: the first one is in progress (or about to begin).
-  readonly #calls = new Set<Call>();
   // A lifecycle operation owns the state: events then only record and report crashes.
   #busy = false;
 
@@ -113,15 +103,7 @@ export class ComposeSupervisor extends BaseSupervisor {
    * or to cut short.
    */
   kill(): Promise<void> {
-    try {
-      this.assertNotDisposed();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#killing ??= this.#kill().finally(() => {
-      this.#killing = undefined;
-    });
-    return this.#killing;
+    return this.killWith((cutShort) => this.#kill(cutShort));
   }
 
   /** Asks the engine now; adopts a stack that is already up without touching its containers. */
@@ -171,7 +153,7 @@ export class ComposeSupervisor extends BaseSupervisor {
   protected async disposeResources(): Promise<void> {
     this.preempt(this.#named('ERR_DISPOSED', 'has been disposed'));
     await this.settled();
-    await this.#killing?.catch(noop);
+    await this.killSettled();
     // A stop cut short runs on: let it end rather than race a second one against it.
     await this.#lifecycle.settle();
     try {
@@ -199,27 +181,19 @@ export class ComposeSupervisor extends BaseSupervisor {
     }
   }
 
-  async #kill(): Promise<void> {
-    const killed = this.#named('ERR_KILLED', 'was killed');
-    const [current] = this.#calls;
-    if (current !== undefined) current.killed = killed;
-    this.preempt(killed);
+  async #kill(cutShort: boolean): Promise<void> {
     if (this.#lifecycle.runsSomething()) {
       await this.#lifecycle.kill();
       return;
     }
-    if (current === undefined) throw this.#notRunning();
+    if (!cutShort) throw this.#notRunning();
     // A start or a restart's pause cut short before anything ran: a crash is over too.
     if (this.state.state === 'crashed') this.setState(States.stopped);
   }
 
   /** Runs `run` in the lifecycle queue, after any kill in progress; a stopped stack holds nothing. */
   #operation<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const call: Call = {};
-    this.#calls.add(call);
-    const result = this.serialize(async (signal) => {
-      await this.#killing?.catch(noop);
-      if (call.killed !== undefined) throw call.killed;
+    return this.lifecycleCall(async (signal) => {
       this.#busy = true;
       try {
         return await run(signal);
@@ -227,10 +201,7 @@ export class ComposeSupervisor extends BaseSupervisor {
         this.#busy = false;
         if (this.state.state === 'stopped') await this.#watch.close();
       }
-    }).finally(() => this.#calls.delete(call));
-    // Like serialize()'s own promise: a caller that attaches its handler later is not reported.
-    result.catch(noop);
-    return result;
+    });
   }
 
   #notRunning(): GamewardError {

@@ -44,6 +44,9 @@ export abstract class BaseSupervisor implements Supervisor {
   #runningSince: number | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   #operation: AbortController | undefined;
+  // Lifecycle calls not yet settled, oldest first: kill() marks the first one as cut short.
+  readonly #calls = new Set<{ killed?: Error }>();
+  #killing: Promise<void> | undefined;
   #disposing: Promise<void> | undefined;
 
   protected constructor(init: BaseSupervisorInit) {
@@ -186,6 +189,56 @@ export abstract class BaseSupervisor implements Supervisor {
     const result = this.#tail.then(run, run);
     this.#tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * A lifecycle call (start, stop, restart, refresh): runs in call order through
+   * {@link serialize}, after any kill in progress, and rejects `ERR_KILLED` when a kill cut it
+   * short, even one that came before it began. The returned promise never counts as an
+   * unhandled rejection: a caller that attaches its handler later is not reported.
+   */
+  protected lifecycleCall<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const call: { killed?: Error } = {};
+    this.#calls.add(call);
+    const result = this.serialize(async (signal) => {
+      if (this.#killing !== undefined) await this.killSettled();
+      if (call.killed !== undefined) throw call.killed;
+      signal.throwIfAborted();
+      return operation(signal);
+    }).finally(() => this.#calls.delete(call));
+    result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * kill(): concurrent calls share one kill. The lifecycle call in progress (or the next one
+   * about to begin) is cut short with `ERR_KILLED`; then `bringDown(cutShort)` forces everything
+   * down, skipping the queue. Calls queued behind run once the kill is done.
+   */
+  protected killWith(bringDown: (cutShort: boolean) => Promise<void>): Promise<void> {
+    try {
+      this.assertNotDisposed();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#killing ??= (async () => {
+      const killed = this.error(
+        'ERR_KILLED',
+        `Instance ${JSON.stringify(this.instanceId)} was killed`,
+      );
+      const [current] = this.#calls;
+      if (current !== undefined) current.killed = killed;
+      this.preempt(killed);
+      await bringDown(current !== undefined);
+    })().finally(() => {
+      this.#killing = undefined;
+    });
+    return this.#killing;
+  }
+
+  /** Resolves (never rejects) once the kill in progress, if any, is done. */
+  protected async killSettled(): Promise<void> {
+    await this.#killing?.catch(() => undefined);
   }
 
   /** Aborts the lifecycle operation in progress, if any, with `reason`. */

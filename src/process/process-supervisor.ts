@@ -14,13 +14,6 @@ import {
 } from './options.js';
 import { RunControl } from './run-control.js';
 
-const noop = (): void => {};
-
-/** A lifecycle call not yet settled; `killed` is set when kill() cut it short before it began. */
-interface Call {
-  killed?: GamewardError;
-}
-
 /**
  * Supervises one game server as a local process tree: start (with an optional readiness line),
  * console in and out, the stop ladder (command, signal, SIGKILL) over the whole tree, crash
@@ -33,8 +26,6 @@ export class ProcessSupervisor extends BaseSupervisor {
   readonly #control: RunControl;
   readonly #crashes: CrashReporter;
   // Lifecycle calls not yet settled, in call order: the first is the one in progress.
-  readonly #calls = new Set<Call>();
-  #killing: Promise<void> | undefined;
 
   constructor(config: ProcessSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeProcessConfig(config);
@@ -69,6 +60,9 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   start(): Promise<void> {
+    // The user takes over at the call, not when the queue reaches it: a restart pending from a
+    // crash a moment ago never begins (the same in stop() and restart()).
+    this.#crashes.takeOver();
     return this.#lifecycle((signal) => {
       this.#crashes.takeOver();
       return this.#control.start(signal);
@@ -76,8 +70,9 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   stop(): Promise<void> {
+    const pendingAtCall = this.#crashes.takeOver();
     return this.#lifecycle(async (signal) => {
-      const pending = this.#crashes.takeOver();
+      const pending = this.#crashes.takeOver() || pendingAtCall;
       const run = this.#control.run;
       if (run !== undefined) return this.#control.bringDown(run, false, signal);
       // Stopping a crashed instance whose automatic restart is pending cancels the restart.
@@ -87,6 +82,7 @@ export class ProcessSupervisor extends BaseSupervisor {
   }
 
   restart(): Promise<void> {
+    this.#crashes.takeOver();
     return this.#lifecycle(async (signal) => {
       this.#crashes.takeOver();
       const run = this.#control.run;
@@ -98,15 +94,11 @@ export class ProcessSupervisor extends BaseSupervisor {
 
   kill(): Promise<void> {
     try {
-      this.assertNotDisposed();
       this.#assertManaged();
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#killing ??= this.#kill().finally(() => {
-      this.#killing = undefined;
-    });
-    return this.#killing;
+    return this.killWith((cutShort) => this.#kill(cutShort));
   }
 
   refresh(): Promise<InstanceState> {
@@ -151,7 +143,7 @@ export class ProcessSupervisor extends BaseSupervisor {
     this.#crashes.takeOver();
     // Calls queued behind this one fail on their own (the supervisor is disposed).
     this.preempt(this.error('ERR_DISPOSED', `Instance ${this.#name} has been disposed`));
-    await this.#killing?.catch(noop);
+    await this.killSettled();
     const run = this.#control.run;
     if (run === undefined) return;
     try {
@@ -178,34 +170,20 @@ export class ProcessSupervisor extends BaseSupervisor {
 
   /** Runs `operation` in the lifecycle queue, after any kill in progress. */
   #lifecycle<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const call: Call = {};
-    this.#calls.add(call);
-    const result = this.serialize(async (signal) => {
-      await this.#killing?.catch(noop);
-      if (call.killed !== undefined) throw call.killed;
-      signal.throwIfAborted();
+    return this.lifecycleCall((signal) => {
       this.#assertManaged();
       return operation(signal);
-    }).finally(() => this.#calls.delete(call));
-    // Like serialize()'s own promise: a caller that attaches its handler later is not reported.
-    result.catch(noop);
-    return result;
+    });
   }
 
-  async #kill(): Promise<void> {
+  async #kill(cutShort: boolean): Promise<void> {
     const pending = this.#crashes.takeOver();
-    const killed = this.error('ERR_KILLED', `Instance ${this.#name} was killed`);
-    // The call in progress ends now (a restart's pause, a start, a stop), even one that is
-    // about to begin; calls queued behind it run once the kill is done.
-    const [current] = this.#calls;
-    if (current !== undefined) current.killed = killed;
-    this.preempt(killed);
     const run = this.#control.run;
     if (run !== undefined) {
       await this.#control.bringDown(run, true);
       return;
     }
-    if (!pending && current === undefined) throw this.#notRunning();
+    if (!pending && !cutShort) throw this.#notRunning();
     if (this.state.state === 'crashed') this.setState(States.stopped);
   }
 

@@ -58,14 +58,14 @@ describeWithEngine('Fleet of a process and a compose instance on a real engine',
       }
       const pid = (fleet.get(fleet.ids[0] as string) as { pid?: number }).pid as number;
       expect(
-        docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project}`),
+        await docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project}`),
       ).not.toBe('');
 
       await fleet[Symbol.asyncDispose]();
       expect(() => process.kill(pid, 0)).toThrow();
-      expect(docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`)).toBe(
-        '',
-      );
+      expect(
+        await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`),
+      ).toBe('');
     } finally {
       await fleet[Symbol.asyncDispose]().catch(() => undefined);
       downProject(project);
