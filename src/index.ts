@@ -5,7 +5,6 @@
  */
 export * from './compose/index.js';
 export { DEFAULT_READINESS_TIMEOUT_MS, type ReadinessConfig } from './console/readiness.js';
-export { BaseSupervisor, type BaseSupervisorInit } from './core/base-supervisor.js';
 export {
   describeValue,
   type ErrorCode,

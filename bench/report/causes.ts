@@ -63,8 +63,8 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     return `Each instance holds its own execa subprocess: execa alone costs ${heap('execa')} of heap
     per child in this run against ${heap('raw')} for a bare node:child_process child with the same
     pipes (its promises, stream wrappers, abort controllers and listeners), of gameward's
-    ${heap('gameward')}. The rest is the supervisor itself, including a 1000-slot replay ring
-    allocated up front (8 KiB per instance, empty or not). PM2 pays its ${bytes(
+    ${heap('gameward')}. The rest is the supervisor itself (its state channel, emitter, line
+    splitters, crash policy; the replay ring grows only with output). PM2 pays its ${bytes(
       r.pm2Scale.ok ? r.pm2Scale.value.rssPerProcessBytes : Number.NaN,
     )} per process in its own daemon instead of the host.`;
   },

@@ -22,7 +22,7 @@ import { sumDockerStats } from './stats.js';
  * See docs/compose.md.
  */
 export class ComposeSupervisor extends BaseSupervisor {
-  readonly kind: SupervisorKind = 'compose';
+  readonly kind = 'compose' as const;
   /** The validated config, defaults applied. */
   readonly config: NormalizedComposeConfig;
   readonly #cli: ComposeCli;

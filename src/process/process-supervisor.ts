@@ -25,7 +25,6 @@ export class ProcessSupervisor extends BaseSupervisor {
   readonly config: NormalizedProcessConfig;
   readonly #control: RunControl;
   readonly #crashes: CrashReporter;
-  // Lifecycle calls not yet settled, in call order: the first is the one in progress.
 
   constructor(config: ProcessSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeProcessConfig(config);

@@ -51,7 +51,7 @@ export class ServerRun {
       args: init.args,
       cwd: init.cwd,
       env: init.env,
-      onLine: (stream, text) => this.#line({ stream, text, time: Date.now() }),
+      onLine: (stream, text, time) => this.#line({ stream, text, time }),
       onExit: (info) => {
         init.onExit(this, info);
         this.#notify();

@@ -16,7 +16,8 @@ export interface SpawnRequest {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>> | undefined;
   /** Every console line, called synchronously as the bytes arrive. */
-  readonly onLine: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** One line; `time` is when the chunk that completed it was read. */
+  readonly onLine: (stream: 'stdout' | 'stderr', text: string, time: number) => void;
   /** The process exited: called synchronously from the child's 'exit' event. */
   readonly onExit: (info: ExitInfo) => void;
 }
@@ -179,15 +180,19 @@ function read(
   onChunk: () => void,
 ): Promise<void> {
   if (stream === null || stream === undefined) return Promise.resolve();
-  const splitter = new LineSplitter((text) => onLine(name, text));
+  // Every line a chunk completes was read at the same moment: one clock read per chunk.
+  let readAt = 0;
+  const splitter = new LineSplitter((text) => onLine(name, text, readAt));
   stream.on('data', (chunk: Buffer) => {
     onChunk();
+    readAt = Date.now();
     splitter.push(chunk);
   });
   // A read error ends the stream ('close' follows); the exit is what counts.
   stream.on('error', () => undefined);
   return new Promise((resolve) => {
     stream.once('close', () => {
+      readAt = Date.now();
       splitter.flush();
       resolve();
     });

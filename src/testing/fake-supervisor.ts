@@ -50,7 +50,7 @@ const KNOWN = [
  * {@link crash}, {@link emitOutput}, {@link failNext}, and a record of {@link calls}.
  */
 export class FakeSupervisor extends BaseSupervisor {
-  readonly kind: SupervisorKind = 'fake';
+  readonly kind = 'fake' as const;
   readonly #calls: FakeCall[] = [];
   readonly #failures = new Map<FakeFailableMethod, Error>();
   readonly #startDelayMs: number;
@@ -119,7 +119,11 @@ export class FakeSupervisor extends BaseSupervisor {
 
   kill(): Promise<void> {
     this.#record('kill', []);
-    this.#consumeFailure('kill');
+    try {
+      this.#consumeFailure('kill');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const s = this.state.state;
     if (s === 'unmanaged') return Promise.reject(this.#unmanaged());
     if (s !== 'starting' && s !== 'running' && s !== 'stopping') {

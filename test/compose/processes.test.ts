@@ -89,8 +89,15 @@ describeWithEngine(
       await s.supervisor.start();
       // docker stats samples for about two seconds; dispose (leaving the stack up) is quicker.
       const sampling = s.supervisor.stats().catch((error: unknown) => error);
-      await setTimeout(200);
-      expect((await childrenOf(s)).some((c) => c.cmdline.includes(' stats '))).toBe(true);
+      const statsChild = async () =>
+        (await childrenOf(s)).some((c) => c.cmdline.includes(' stats '));
+      // Wait for the docker stats child to appear (bounded), rather than for a fixed time.
+      let seen = await statsChild();
+      for (let i = 0; i < 100 && !seen; i += 1) {
+        await setTimeout(20);
+        seen = await statsChild();
+      }
+      expect(seen).toBe(true);
       await s.supervisor[Symbol.asyncDispose]();
       expect(await childrenOf(s)).toEqual([]);
       expect(await sampling).toMatchObject({ code: 'ERR_DISPOSED' });
@@ -148,11 +155,13 @@ describeWithEngine(
       const events = await eventsPid(s);
       expect(events).toBeDefined();
       // The stream dies (as when the engine restarts); a container dies while it is down.
-      process.kill(events ?? 0, 'SIGKILL');
+      process.kill(events as number, 'SIGKILL');
       await docker('kill', s.container('app'));
       await s.supervisor.waitFor('crashed', { timeoutMs: 15_000 });
       expect(s.supervisor.state).toEqual(crashed({ exitCode: 137 }));
-      expect(await eventsPid(s)).not.toBe(events);
+      const resumed = await eventsPid(s);
+      expect(resumed).toEqual(expect.any(Number));
+      expect(resumed).not.toBe(events);
     });
   },
   { concurrent: true },

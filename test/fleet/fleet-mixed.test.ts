@@ -68,7 +68,7 @@ describeWithEngine('Fleet of a process and a compose instance on a real engine',
       ).toBe('');
     } finally {
       await fleet[Symbol.asyncDispose]().catch(() => undefined);
-      downProject(project);
+      await downProject(project);
     }
   }, 120_000);
 });

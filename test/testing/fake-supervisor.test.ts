@@ -82,6 +82,12 @@ describe('FakeSupervisor', () => {
     expect(fake.state).toBe(States.stopped);
     await fake.start();
     expect(fake.state).toBe(States.running);
+    const refused = new GamewardError('ERR_NOT_RUNNING', 'no');
+    fake.failNext('kill', refused);
+    const killing = fake.kill();
+    expect(killing).toBeInstanceOf(Promise);
+    await expect(killing).rejects.toBe(refused);
+    expect(fake.state).toBe(States.running);
   });
 
   it('accepts console commands only while running, one line at a time', async () => {
