@@ -2,7 +2,7 @@ import { BaseSupervisor } from '../core/base-supervisor.js';
 import type { GamewardError } from '../errors.js';
 import type { SupervisorOptions } from '../logger.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
-import type { ResourceStats, SupervisorKind } from '../supervisor.js';
+import type { ResourceStats } from '../supervisor.js';
 import { delay } from '../util/abort.js';
 import { ComposeCli } from './compose-cli.js';
 import {

@@ -4,7 +4,7 @@ import type { GamewardError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import { fromWire, toWire } from '../state/wire.js';
-import type { OutputLine, ResourceStats, SupervisorKind } from '../supervisor.js';
+import type { OutputLine, ResourceStats } from '../supervisor.js';
 import { delay } from '../util/abort.js';
 
 /** Configuration of a {@link FakeSupervisor}. */
