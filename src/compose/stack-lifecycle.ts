@@ -139,7 +139,9 @@ export class StackLifecycle {
     // compose up cannot be cancelled: let it finish, then kill what it started.
     await this.#up?.catch(() => undefined);
     try {
-      await this.#commands.track(this.#host.cli.kill());
+      await this.#commands
+        .track(this.#host.cli.kill())
+        .catch((error: unknown) => this.#killFailed(error));
       // A stop or down cut short ends now that its containers are dead; a down must not race it.
       await this.settle();
       if (this.#host.config.removeOnStop) await this.#commands.track(this.#host.cli.down(0));
@@ -149,6 +151,21 @@ export class StackLifecycle {
     }
     this.#host.setState(States.stopped);
     await this.#host.watch.close();
+  }
+
+  /**
+   * `compose kill` fails ("is not running") when the stop it cut short brought the containers
+   * down first. What a kill promises is that nothing runs: ask the engine, and fail only if
+   * something still does.
+   */
+  async #killFailed(error: unknown): Promise<void> {
+    await this.settle();
+    await this.#host.watch.snapshot();
+    if (this.#host.watch.table.anyLive()) throw error;
+    this.#host.logger.debug(
+      { instanceId: this.#host.config.id, err: error },
+      'compose kill found nothing left to kill',
+    );
   }
 
   /** Opens the watch (events first, replaying from `sinceMs`), then takes a snapshot. */
