@@ -100,14 +100,10 @@ const KNOWN_KEYS = [
 export function normalizeComposeConfig(config: unknown): NormalizedComposeConfig {
   const { validator: v, record, id } = validateInstanceId(config);
   v.knownKeys(record, KNOWN_KEYS);
-  if (record.kind !== undefined && record.kind !== 'compose')
-    v.fail('kind', '"compose"', record.kind);
-  const ms = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.durationMs(field, record[field]);
-  const count = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.integer(field, record[field], 0, 10_000_000);
-  const flag = (field: string, fallback: boolean): boolean =>
-    record[field] === undefined ? fallback : v.boolean(field, record[field]);
+  v.kind(record, 'compose');
+  const ms = (field: string, fallback: number): number => v.durationOr(record, field, fallback);
+  const count = (field: string, fallback: number): number => v.countOr(record, field, fallback);
+  const flag = (field: string, fallback: boolean): boolean => v.booleanOr(record, field, fallback);
   const readiness = normalizeReadiness(record.readiness, v);
   return Object.freeze({
     id,

@@ -106,6 +106,30 @@ export class ConfigValidator {
     return this.integer(field, value, min, MAX_TIMER_MS);
   }
 
+  /** `record[field]` as a {@link durationMs}, or `fallback` when absent. */
+  durationOr(record: Record<string, unknown>, field: string, fallback: number): number {
+    return record[field] === undefined ? fallback : this.durationMs(field, record[field]);
+  }
+
+  /** `record[field]` as a count (an integer from 0 to 10 000 000), or `fallback` when absent. */
+  countOr(record: Record<string, unknown>, field: string, fallback: number): number {
+    return record[field] === undefined
+      ? fallback
+      : this.integer(field, record[field], 0, 10_000_000);
+  }
+
+  /** `record[field]` as a boolean, or `fallback` when absent. */
+  booleanOr(record: Record<string, unknown>, field: string, fallback: boolean): boolean {
+    return record[field] === undefined ? fallback : this.boolean(field, record[field]);
+  }
+
+  /** Refuses a `kind` other than `expected` (absent is fine: the constructor says which). */
+  kind(record: Record<string, unknown>, expected: string): void {
+    if (record.kind !== undefined && record.kind !== expected) {
+      this.fail('kind', JSON.stringify(expected), record.kind);
+    }
+  }
+
   /** A finite number >= min. */
   number(field: string, value: unknown, min: number): number {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {

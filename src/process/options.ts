@@ -99,12 +99,9 @@ const KNOWN_KEYS = [
 export function normalizeProcessConfig(config: unknown): NormalizedProcessConfig {
   const { validator: v, record, id } = validateInstanceId(config);
   v.knownKeys(record, KNOWN_KEYS);
-  if (record.kind !== undefined && record.kind !== 'process')
-    v.fail('kind', '"process"', record.kind);
-  const ms = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.durationMs(field, record[field]);
-  const count = (field: string, fallback: number): number =>
-    record[field] === undefined ? fallback : v.integer(field, record[field], 0, 10_000_000);
+  v.kind(record, 'process');
+  const ms = (field: string, fallback: number): number => v.durationOr(record, field, fallback);
+  const count = (field: string, fallback: number): number => v.countOr(record, field, fallback);
   return Object.freeze({
     id,
     executable: normalizeExecutable(record.executable, v),
