@@ -54,7 +54,10 @@ describe('console: send()', () => {
 
 describe('console: output', () => {
   it('every stdout and stderr line is an output event and goes to live iterators', async () => {
-    await using server = nodeServer('fake-game-server.mjs', ['--boot-lines=2']);
+    // Ready on "Server started", so the crash command cannot overtake that line in the server.
+    await using server = nodeServer('fake-game-server.mjs', ['--boot-lines=2'], {
+      readiness: { pattern: 'Server started' },
+    });
     const controller = new AbortController();
     const seen: OutputLine[] = [];
     const reading = (async () => {
