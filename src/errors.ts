@@ -24,6 +24,8 @@ export const ErrorCodes = [
   'ERR_DUPLICATE_INSTANCE',
   'ERR_UNKNOWN_INSTANCE',
   'ERR_UNSUPPORTED',
+  'ERR_START_FAILED',
+  'ERR_CONSOLE_FULL',
 ] as const;
 
 /** A stable error code: test for it with `error.code === 'ERR_NOT_RUNNING'`. */
@@ -45,15 +47,27 @@ export interface GamewardErrorOptions {
  * The one error class gameward throws or rejects with. `code` is stable; `message` is for humans
  * and names the instance, the field and the value where there is one.
  */
-export class GamewardError extends Error {
-  override readonly name = 'GamewardError';
-  readonly code: ErrorCode;
+export class GamewardError<C extends ErrorCode = ErrorCode> extends Error {
+  /**
+   * `'GamewardError'`, or `'AbortError'` for `ERR_ABORTED`: an aborted call rejects with what
+   * Node users test for (`error.name === 'AbortError'`), and still carries a code.
+   */
+  override readonly name: 'GamewardError' | 'AbortError';
+  readonly code: C;
   readonly instanceId: string | undefined;
   readonly exitCode: number | undefined;
   readonly stderr: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: GamewardErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  /**
+   * With an `instanceId`, the message is prefixed with `Instance "<id>": ` (unless it already
+   * names the instance that way), so every message about an instance reads the same.
+   */
+  constructor(code: C, message: string, options: GamewardErrorOptions = {}) {
+    super(
+      prefixed(message, options.instanceId),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = code === 'ERR_ABORTED' ? 'AbortError' : 'GamewardError';
     this.code = code;
     this.instanceId = options.instanceId;
     this.exitCode = options.exitCode;
@@ -61,8 +75,21 @@ export class GamewardError extends Error {
   }
 }
 
-/** True when `value` is a {@link GamewardError}, optionally with the given code. */
-export function isGamewardError(value: unknown, code?: ErrorCode): value is GamewardError {
+function prefixed(message: string, instanceId: string | undefined): string {
+  if (instanceId === undefined) return message;
+  const name = `Instance ${JSON.stringify(instanceId)}`;
+  if (message.startsWith(name)) return message;
+  return `${name}: ${message}`;
+}
+
+/**
+ * True when `value` is a {@link GamewardError}, optionally with the given code; narrows
+ * `value.code` to that code.
+ */
+export function isGamewardError<C extends ErrorCode = ErrorCode>(
+  value: unknown,
+  code?: C,
+): value is GamewardError<C> {
   return value instanceof GamewardError && (code === undefined || value.code === code);
 }
 

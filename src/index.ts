@@ -1,20 +1,21 @@
 /**
- * gameward: supervise game-server instances (OS processes, docker-compose stacks) behind one
- * `Supervisor` interface.
+ * gameward: supervise game-server instances (OS processes, docker-compose stacks, swarm
+ * services) behind one `Supervisor` interface.
  * @module gameward
  */
 export * from './compose/index.js';
-export { DEFAULT_READINESS_TIMEOUT_MS, type ReadinessConfig } from './console/readiness.js';
+export type { ReadinessConfig } from './console/readiness.js';
+export type { CoreOptions } from './core/supervisor-core.js';
 export {
-  describeValue,
-  type ErrorCode,
-  ErrorCodes,
-  GamewardError,
-  type GamewardErrorOptions,
-  isGamewardError,
-} from './errors.js';
+  DEFAULT_CRASH_LINES,
+  DEFAULT_RESTART_DELAY_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type LifecycleConfig,
+  type SupervisorOptions,
+} from './core/settings.js';
+export { type ErrorCode, ErrorCodes, GamewardError, type GamewardErrorOptions, isGamewardError } from './errors.js';
 export * from './fleet/index.js';
-export { type Logger, type SupervisorOptions, silentLogger } from './logger.js';
+export { type Logger, silentLogger } from './logger.js';
 export { type AutoRestartConfig, DEFAULT_AUTO_RESTART } from './policy/auto-restart.js';
 export * from './process/index.js';
 export {
@@ -33,9 +34,10 @@ export {
   type UnmanagedState,
 } from './state/instance-state.js';
 export type { StatePredicate, StatesOptions, WaitForOptions } from './state/state-channel.js';
-export { assertTransition, canTransition, transitions } from './state/transitions.js';
+export { canTransition, transitions } from './state/transitions.js';
 export { fromWire, isSignalName, toWire, type WireState } from './state/wire.js';
 export type {
+  CallOptions,
   CrashDetails,
   GaveUp,
   OutputLine,
@@ -44,6 +46,7 @@ export type {
   RestartScheduled,
   StatsStreamOptions,
   Supervisor,
+  SupervisorEmitter,
   SupervisorEvents,
   SupervisorKind,
 } from './supervisor.js';

@@ -36,9 +36,3 @@ export function safeLogger(logger: Logger | undefined): Logger {
     };
   return { debug: call('debug'), info: call('info'), warn: call('warn'), error: call('error') };
 }
-
-/** Supervisor options every implementation accepts besides its config. */
-export interface SupervisorOptions {
-  /** Where gameward logs; silent when absent. */
-  logger?: Logger | undefined;
-}

@@ -1,8 +1,9 @@
+import type { EventEmitter } from 'node:events';
 import type { InstanceState } from './state/instance-state.js';
 import type { StatePredicate, StatesOptions, WaitForOptions } from './state/state-channel.js';
 
 /** Which management plane is behind a supervisor. */
-export type SupervisorKind = 'process' | 'compose' | 'fake';
+export type SupervisorKind = 'process' | 'compose' | 'swarm' | 'fake';
 
 /** One line of console output, without its line terminator. */
 export interface OutputLine {
@@ -12,8 +13,10 @@ export interface OutputLine {
   readonly text: string;
   /** When gameward read it, in milliseconds since the epoch. */
   readonly time: number;
-  /** For compose stacks: the service that printed it. */
+  /** For compose stacks and swarm services: the service that printed it. */
   readonly service?: string;
+  /** For swarm services: the task (replica slot or node) that printed it. */
+  readonly task?: string;
 }
 
 /** The `crash` event's payload: what an app needs to say why an instance died. */
@@ -39,7 +42,10 @@ export interface GaveUp {
   readonly restarts: number;
 }
 
-/** A resource sample for a whole instance (process tree, or the stack's containers). */
+/**
+ * A resource sample for a whole instance (process tree, the stack's containers, a service's
+ * tasks). `stats()` rejects `ERR_NOT_RUNNING` on every plane when nothing runs.
+ */
 export interface ResourceStats {
   /** CPU use in percent of one core (200 = two cores busy). */
   readonly cpuPercent: number;
@@ -76,6 +82,17 @@ export interface OutputOptions {
   bufferSize?: number | undefined;
 }
 
+/** Options of `start()`, `stop()`, `restart()` and `kill()`. */
+export interface CallOptions {
+  /**
+   * Aborting rejects the call with an error whose `name` is `'AbortError'` (code `ERR_ABORTED`).
+   * An aborted `start()` (or the start half of `restart()`) leaves the instance stopped with
+   * nothing running; an aborted `stop()` or `kill()` only stops waiting: the stop goes on. A call
+   * still queued behind another is dropped.
+   */
+  signal?: AbortSignal | undefined;
+}
+
 /** Options of `statsStream()`. */
 export interface StatsStreamOptions {
   /** Time between samples (default 1000 ms). */
@@ -84,11 +101,43 @@ export interface StatsStreamOptions {
   signal?: AbortSignal | undefined;
 }
 
+type EventMethods =
+  | 'on'
+  | 'once'
+  | 'off'
+  | 'addListener'
+  | 'removeListener'
+  | 'prependListener'
+  | 'prependOnceListener'
+  | 'emit';
+
+/**
+ * A `node:events` EventEmitter whose listener methods know {@link SupervisorEvents}: a typo in an
+ * event name or a listener of the wrong shape does not compile, and `events.once(supervisor,
+ * 'state')` / `events.on(...)` work at runtime and in the types.
+ */
+export interface SupervisorEmitter extends Omit<EventEmitter, EventMethods> {
+  on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  once<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  off<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  addListener<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  removeListener<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  prependListener<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
+  prependOnceListener<E extends keyof SupervisorEvents>(
+    event: E,
+    listener: SupervisorEvents[E],
+  ): this;
+  emit<E extends keyof SupervisorEvents>(
+    event: E,
+    ...args: Parameters<SupervisorEvents[E]>
+  ): boolean;
+}
+
 /**
  * Lifecycle control and observation of one game-server instance. The embedding app talks only to
  * this interface, so it never learns which management plane is behind an instance.
  */
-export interface Supervisor {
+export interface Supervisor extends SupervisorEmitter {
   /** The instance slug, safe as a NATS subject segment. */
   readonly instanceId: string;
   /** Which implementation this is. */
@@ -108,13 +157,13 @@ export interface Supervisor {
   uptimeSeconds(): number;
 
   /** stopped | crashed → starting → running. */
-  start(): Promise<void>;
+  start(options?: CallOptions): Promise<void>;
   /** → stopping → stopped. */
-  stop(): Promise<void>;
+  stop(options?: CallOptions): Promise<void>;
   /** Stops if needed, pauses `restartDelayMs`, starts. */
-  restart(): Promise<void>;
+  restart(options?: CallOptions): Promise<void>;
   /** Forces everything down now, skipping the stop ladder and preempting a start or stop. */
-  kill(): Promise<void>;
+  kill(options?: CallOptions): Promise<void>;
   /** Reconciles the cached state with the world (compose: asks the engine). */
   refresh(): Promise<InstanceState>;
 
@@ -130,10 +179,11 @@ export interface Supervisor {
   /** Samples every `intervalMs`, only while iterated. */
   statsStream(options?: StatsStreamOptions): AsyncIterableIterator<ResourceStats>;
 
-  on<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
-  once<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
-  off<E extends keyof SupervisorEvents>(event: E, listener: SupervisorEvents[E]): this;
-
-  /** Stops what runs, ends every iterator, and releases everything. Idempotent. */
+  /**
+   * Stops what runs (unless `stopOnDispose: false`), ends every iterator, and releases
+   * everything. Idempotent. The plain-JS spelling of `Symbol.asyncDispose`.
+   */
+  close(): Promise<void>;
+  /** Same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }

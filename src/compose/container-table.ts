@@ -1,4 +1,5 @@
-import type { ContainerEvent } from './engine-events.js';
+import type { ListedContainer } from '../engine/containers.js';
+import type { ContainerEvent } from '../engine/events.js';
 
 /** What gameward knows about one container of the project. */
 export interface ContainerInfo {
@@ -35,8 +36,8 @@ const key = (id: string): string => id.slice(0, 12);
 export const LIVE_STATUSES: ReadonlySet<string> = new Set(['running', 'restarting', 'paused']);
 
 /**
- * The containers of one compose project, seeded by snapshots (`ps` + `inspect`) and kept current
- * by engine events. Events older than what a snapshot already knew are ignored, and a snapshot
+ * The containers of one compose project, seeded by snapshots (one list call, inspect where times are needed) and kept current
+ * by engine events (through the engine's shared events hub). Events older than what a snapshot already knew are ignored, and a snapshot
  * never overwrites what an event delivered while it was being taken, so neither source moves a
  * container back in time.
  */
@@ -71,12 +72,24 @@ export class ContainerTable {
 
   /**
    * Folds in a snapshot begun at `mark`. An entry an event changed since then keeps the event's
-   * view when that event is newer than the container's last start or exit in the snapshot.
+   * view when that event is newer than the container's last start or exit in the snapshot. What
+   * a list cannot say (start and exit times, a stopped container's healthcheck) is kept from
+   * before.
    */
   merge(snapshot: readonly ContainerInfo[], mark: number): void {
     const next = new Map<string, { info: ContainerInfo; seq: number }>();
-    for (const info of snapshot) {
-      const current = this.#entries.get(key(info.id));
+    for (const fresh of snapshot) {
+      const current = this.#entries.get(key(fresh.id));
+      const info: ContainerInfo =
+        current === undefined
+          ? fresh
+          : {
+              ...fresh,
+              hasHealthcheck: fresh.hasHealthcheck ?? current.info.hasHealthcheck,
+              startedAt: fresh.startedAt ?? current.info.startedAt,
+              finishedAt: fresh.finishedAt ?? current.info.finishedAt,
+              since: Math.max(fresh.since, current.info.since),
+            };
       const keep = current !== undefined && current.seq > mark && current.info.since >= info.since;
       next.set(
         key(info.id),
@@ -89,6 +102,15 @@ export class ContainerTable {
       if (!next.has(k) && entry.seq > mark) next.set(k, entry);
     }
     this.#entries = next;
+  }
+
+  /** Replaces the given containers' entries (from inspect) unless an event changed them since `mark`. */
+  refine(infos: readonly ContainerInfo[], mark: number): void {
+    for (const info of infos) {
+      const current = this.#entries.get(key(info.id));
+      if (current === undefined || current.seq > mark) continue;
+      this.#entries.set(key(info.id), { info, seq: current.seq });
+    }
   }
 
   clear(): void {
@@ -172,6 +194,22 @@ function sameInfo(a: ContainerInfo, b: ContainerInfo): boolean {
     a.exitCode === b.exitCode &&
     a.hasHealthcheck === b.hasHealthcheck
   );
+}
+
+/** Builds a {@link ContainerInfo} from one list entry (no start or exit times: `since` 0). */
+export function fromListed(c: ListedContainer): ContainerInfo {
+  return {
+    id: c.id,
+    name: c.name,
+    service: c.service,
+    status: c.status,
+    health: c.health,
+    hasHealthcheck: c.hasHealthcheck,
+    exitCode: c.exitCode,
+    startedAt: undefined,
+    finishedAt: undefined,
+    since: 0,
+  };
 }
 
 /** Builds a {@link ContainerInfo} from one `docker inspect` object; undefined if it is not one. */

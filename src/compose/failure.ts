@@ -1,5 +1,7 @@
 import { stat } from 'node:fs/promises';
+import { EngineError } from '../engine/client.js';
 import { describeGot, GamewardError } from '../errors.js';
+import { abortError } from '../util/abort.js';
 
 /** What a failed docker or compose command left behind. */
 export interface CommandFailure {
@@ -35,20 +37,19 @@ export async function classifyFailure(
   failure: CommandFailure,
   context: FailureContext,
 ): Promise<GamewardError> {
-  const who = `Instance ${JSON.stringify(context.instanceId)}`;
   const { instanceId } = context;
   const stderr = failure.stderr?.trim() ?? '';
   if (isSpawnError(failure.cause)) {
     if (!(await isDirectory(context.cwd))) {
       return new GamewardError(
         'ERR_INVALID_CONFIG',
-        `${who}: expected \`cwd\` to be an existing directory, got ${describeGot(context.cwd)}`,
+        `expected \`cwd\` to be an existing directory, got ${describeGot(context.cwd)}`,
         { instanceId, cause: failure.cause },
       );
     }
     return new GamewardError(
       'ERR_COMPOSE_MISSING',
-      `${who}: the docker CLI ${JSON.stringify(context.docker)} was not found${context.docker.includes('/') ? '' : ' on PATH'}; Docker Compose v2 needs the docker CLI and its compose plugin`,
+      `the docker CLI ${JSON.stringify(context.docker)} was not found${context.docker.includes('/') ? '' : ' on PATH'}; Docker Compose v2 needs the docker CLI and its compose plugin`,
       { instanceId, cause: failure.cause },
     );
   }
@@ -56,7 +57,7 @@ export async function classifyFailure(
     const host = context.env.DOCKER_HOST ?? 'the default context';
     return new GamewardError(
       'ERR_ENGINE_UNAVAILABLE',
-      `${who}: the Docker engine is unreachable (DOCKER_HOST=${host}): ${firstLine(stderr)}`,
+      `the Docker engine is unreachable (DOCKER_HOST=${host}): ${firstLine(stderr)}`,
       { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
     );
   }
@@ -65,14 +66,14 @@ export async function classifyFailure(
     const found = major === undefined ? 'not installed' : `version ${major}, not 2 or later`;
     return new GamewardError(
       'ERR_COMPOSE_MISSING',
-      `${who}: Docker Compose v2 is ${found} (\`${context.docker} compose version\` failed); install the docker compose plugin. ${failure.command} said: ${firstLine(stderr)}`,
+      `Docker Compose v2 is ${found} (\`${context.docker} compose version\` failed); install the docker compose plugin. ${failure.command} said: ${firstLine(stderr)}`,
       { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
     );
   }
   const code = failure.exitCode === undefined ? '' : ` with exit code ${failure.exitCode}`;
   return new GamewardError(
     'ERR_COMPOSE',
-    `${who}: \`${failure.command}\` failed${code}: ${summarize(stderr)}`,
+    `\`${failure.command}\` failed${code}: ${summarize(stderr)}`,
     { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
   );
 }
@@ -108,4 +109,22 @@ function summarize(text: string): string {
     .filter((l) => l.length > 0);
   const errors = lines.filter((l) => /error|invalid|not found|no such|denied|failed/i.test(l));
   return (errors.length > 0 ? errors.slice(-2) : lines.slice(-1)).join(' | ') || '(no output)';
+}
+
+/**
+ * Turns an Engine API failure into the right {@link GamewardError}: an engine that cannot be
+ * reached or does not answer in time is `ERR_ENGINE_UNAVAILABLE`; a refusal is `ERR_COMPOSE`. An
+ * abort's reason (kill's ERR_KILLED...) passes through.
+ */
+export function engineFailure(error: unknown, instanceId: string, signal?: AbortSignal): Error {
+  if (signal?.aborted === true) return abortError(signal, instanceId);
+  if (error instanceof GamewardError) return error;
+  if (error instanceof EngineError) {
+    const code = error.kind === 'unavailable' ? 'ERR_ENGINE_UNAVAILABLE' : 'ERR_COMPOSE';
+    return new GamewardError(code, error.message, { instanceId, cause: error });
+  }
+  return new GamewardError('ERR_ENGINE_UNAVAILABLE', `the Docker engine failed: ${String(error)}`, {
+    instanceId,
+    cause: error,
+  });
 }

@@ -1,19 +1,28 @@
 import { resolve } from 'node:path';
-import { type ConfigValidator, validateInstanceId } from '../config/validate.js';
-import { DEFAULT_OUTPUT_BUFFER_LINES } from '../console/output-hub.js';
-import { normalizeReadiness, type ReadinessConfig } from '../console/readiness.js';
+import type { ConfigValidator } from '../config/validate.js';
+import {
+  type ConfigTable,
+  DEFAULT_CRASH_LINES,
+  DEFAULT_RESTART_DELAY_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  type LifecycleConfig,
+  lifecycleTable,
+  type Normalized,
+  normalizeConfig,
+} from '../core/settings.js';
+import { DEFAULT_READINESS_TIMEOUT_MS } from '../console/readiness.js';
+import { DEFAULT_ENGINE_TIMEOUT_MS } from '../engine/client.js';
 
 /** The graceful stop budget handed to `compose stop -t` (the seed's 30 s). */
-export const DEFAULT_COMPOSE_STOP_TIMEOUT_MS = 30_000;
+export const DEFAULT_COMPOSE_STOP_TIMEOUT_MS = DEFAULT_STOP_TIMEOUT_MS;
 /** The pause between stop and start in `restart()` (as for processes). */
-export const DEFAULT_COMPOSE_RESTART_DELAY_MS = 2000;
-/**
- * How long a start may sit in `starting` waiting for healthchecks (and the readiness line) when no
- * `readiness.timeoutMs` says otherwise.
- */
-export const DEFAULT_COMPOSE_START_TIMEOUT_MS = 120_000;
+export const DEFAULT_COMPOSE_RESTART_DELAY_MS = DEFAULT_RESTART_DELAY_MS;
+/** How long the whole starting phase may take when no `readiness.timeoutMs` says otherwise. */
+export const DEFAULT_COMPOSE_START_TIMEOUT_MS = DEFAULT_READINESS_TIMEOUT_MS;
 /** Output lines attached to a `crash` event. */
-export const DEFAULT_COMPOSE_CRASH_LINES = 20;
+export const DEFAULT_COMPOSE_CRASH_LINES = DEFAULT_CRASH_LINES;
+/** The bound on each Engine API call and on the engine's part of each compose command. */
+export const DEFAULT_COMPOSE_ENGINE_TIMEOUT_MS = DEFAULT_ENGINE_TIMEOUT_MS;
 
 /** Compose's own rule for project names; nothing that starts with `-` can pass as a CLI flag. */
 export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -21,9 +30,7 @@ export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 
 /** Configuration of a {@link ComposeSupervisor}; `id` and `cwd` are required. */
-export interface ComposeSupervisorConfig {
-  /** A slug safe as a NATS subject segment: `^[a-z0-9][a-z0-9_-]{0,63}$`. */
-  id: string;
+export interface ComposeSupervisorConfig extends LifecycleConfig {
   /** Accepted so a fleet entry can be passed as is; nothing else than `'compose'`. */
   kind?: 'compose' | undefined;
   /** The stack's directory (relative paths are resolved against the host's cwd now). */
@@ -34,94 +41,64 @@ export interface ComposeSupervisorConfig {
   projectName?: string | undefined;
   /** The services whose containers define the state (default: every service of the stack). */
   services?: readonly string[] | undefined;
-  /** Merged over the host's environment for every docker and compose command (`DOCKER_HOST`). */
+  /**
+   * Merged over the host's environment for every compose command and for the Engine API client:
+   * `DOCKER_HOST` (unix://, tcp:// with `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`, ssh://) points the
+   * instance at another engine.
+   */
   env?: Readonly<Record<string, string>> | undefined;
-  /** The graceful stop budget, default 30000 ms; compose gets it in whole seconds, rounded up. */
-  stopTimeoutMs?: number | undefined;
-  /** Pause between stop and start in `restart()`, default 2000 ms. */
-  restartDelayMs?: number | undefined;
   /** false (default): stop keeps containers and volumes (`compose stop`); true: `compose down`. */
   removeOnStop?: boolean | undefined;
-  /** true (default): dispose stops the stack; false: dispose leaves it running for the next host. */
-  stopOnDispose?: boolean | undefined;
-  /** Stay `starting` until a line of a selected service's logs matches `pattern` (ANSI stripped). */
-  readiness?: { pattern: RegExp | string; timeoutMs?: number | undefined } | undefined;
-  /** Console lines kept for `recentOutput()` (default 1000). */
-  outputBufferLines?: number | undefined;
-  /** Console lines attached to a `crash` event (default 20). */
-  crashLines?: number | undefined;
-  /** The docker CLI to run (default `docker`, looked up on the PATH of `env`). */
+  /** The docker CLI to run for compose commands (default `docker`, looked up on the PATH of `env`). */
   docker?: string | undefined;
+  /**
+   * The bound on each Engine API call (a list, an inspect, opening a stream), default 10000 ms:
+   * an engine that accepts connections and never answers fails with `ERR_ENGINE_UNAVAILABLE`
+   * within it.
+   */
+  engineTimeoutMs?: number | undefined;
 }
+
+const durationOr =
+  (fallback: number, min = 0) =>
+  (value: unknown, v: ConfigValidator, field: string): number =>
+    value === undefined ? fallback : v.durationMs(field, value, min);
+
+/** The compose option table: the lifecycle options every plane shares, and compose's own. */
+export const composeTable = {
+  ...lifecycleTable,
+  cwd: (value: unknown, v: ConfigValidator, field: string): string =>
+    resolve(v.string(field, value, { nonEmpty: true })),
+  files: (value: unknown, v: ConfigValidator): readonly string[] =>
+    Object.freeze(normalizeFiles(value, v)),
+  // Validated after `id`: the default is the id, which normalizeComposeConfig fills in.
+  projectName: (value: unknown, v: ConfigValidator): string | undefined =>
+    value === undefined ? undefined : normalizeProjectName(value, v),
+  services: (value: unknown, v: ConfigValidator): readonly string[] | undefined =>
+    normalizeServices(value, v),
+  env: (value: unknown, v: ConfigValidator, field: string): Readonly<Record<string, string>> | undefined =>
+    value === undefined ? undefined : Object.freeze(v.env(field, value)),
+  removeOnStop: (value: unknown, v: ConfigValidator, field: string): boolean =>
+    value === undefined ? false : v.boolean(field, value),
+  docker: (value: unknown, v: ConfigValidator, field: string): string =>
+    v.optionalString(field, value, { nonEmpty: true }) ?? 'docker',
+  engineTimeoutMs: durationOr(DEFAULT_COMPOSE_ENGINE_TIMEOUT_MS, 1),
+} satisfies ConfigTable<ComposeSupervisorConfig>;
 
 /** A validated compose config with every default applied. */
-export interface NormalizedComposeConfig {
-  readonly id: string;
-  readonly cwd: string;
-  readonly files: readonly string[];
+export type NormalizedComposeConfig = Omit<Normalized<typeof composeTable>, 'projectName'> & {
+  /** The compose project: the given one, or the id. */
   readonly projectName: string;
-  /** undefined: every service of the stack. */
-  readonly services: readonly string[] | undefined;
-  readonly env: Readonly<Record<string, string>> | undefined;
-  readonly stopTimeoutMs: number;
-  readonly restartDelayMs: number;
-  readonly removeOnStop: boolean;
-  readonly stopOnDispose: boolean;
-  readonly readiness: ReadinessConfig | undefined;
-  /** The starting phase's bound: `readiness.timeoutMs`, or the default. */
-  readonly startTimeoutMs: number;
-  readonly outputBufferLines: number;
-  readonly crashLines: number;
-  readonly docker: string;
-}
-
-const KNOWN_KEYS = [
-  'id',
-  'kind',
-  'cwd',
-  'files',
-  'projectName',
-  'services',
-  'env',
-  'stopTimeoutMs',
-  'restartDelayMs',
-  'removeOnStop',
-  'stopOnDispose',
-  'readiness',
-  'outputBufferLines',
-  'crashLines',
-  'docker',
-];
+};
 
 /**
  * Validates a {@link ComposeSupervisorConfig} and applies the defaults. Does no I/O. Every failure
  * is an `ERR_INVALID_CONFIG` naming the instance, the field and the value.
  */
 export function normalizeComposeConfig(config: unknown): NormalizedComposeConfig {
-  const { validator: v, record, id } = validateInstanceId(config);
-  v.knownKeys(record, KNOWN_KEYS);
-  v.kind(record, 'compose');
-  const ms = (field: string, fallback: number): number => v.durationOr(record, field, fallback);
-  const count = (field: string, fallback: number): number => v.countOr(record, field, fallback);
-  const flag = (field: string, fallback: boolean): boolean => v.booleanOr(record, field, fallback);
-  const readiness = normalizeReadiness(record.readiness, v);
-  return Object.freeze({
-    id,
-    cwd: resolve(v.string('cwd', record.cwd, { nonEmpty: true })),
-    files: Object.freeze(normalizeFiles(record.files, v)),
-    projectName: normalizeProjectName(record.projectName ?? id, v),
-    services: normalizeServices(record.services, v),
-    env: record.env === undefined ? undefined : Object.freeze(v.env('env', record.env)),
-    stopTimeoutMs: ms('stopTimeoutMs', DEFAULT_COMPOSE_STOP_TIMEOUT_MS),
-    restartDelayMs: ms('restartDelayMs', DEFAULT_COMPOSE_RESTART_DELAY_MS),
-    removeOnStop: flag('removeOnStop', false),
-    stopOnDispose: flag('stopOnDispose', true),
-    readiness,
-    startTimeoutMs: readiness?.timeoutMs ?? DEFAULT_COMPOSE_START_TIMEOUT_MS,
-    outputBufferLines: count('outputBufferLines', DEFAULT_OUTPUT_BUFFER_LINES),
-    crashLines: count('crashLines', DEFAULT_COMPOSE_CRASH_LINES),
-    docker: v.optionalString('docker', record.docker, { nonEmpty: true }) ?? 'docker',
-  });
+  const normalized = normalizeConfig(config, composeTable, 'compose');
+  if (normalized.projectName !== undefined) return normalized as NormalizedComposeConfig;
+  return Object.freeze({ ...normalized, projectName: normalized.id });
 }
 
 function normalizeFiles(value: unknown, v: ConfigValidator): string[] {

@@ -1,146 +1,126 @@
+import type { Engine } from '../engine/registry.js';
+import type { ListedContainer } from '../engine/containers.js';
+import { inspectContainer, listComposeContainers } from '../engine/containers.js';
+import type { HubSubscriber } from '../engine/event-hub.js';
+import type { ContainerEvent } from '../engine/events.js';
 import type { Logger } from '../logger.js';
 import type { OutputLine } from '../supervisor.js';
-import type { ComposeCli } from './compose-cli.js';
-import { ContainerTable, type TableChange } from './container-table.js';
-import { EngineEvents } from './engine-events.js';
-import { LogFollowers } from './logs.js';
+import { type ContainerInfo, ContainerTable, fromInspect, fromListed, type TableChange } from './container-table.js';
 import type { NormalizedComposeConfig } from './options.js';
-import { takeSnapshot } from './reconcile.js';
+import { StackLogs } from './stack-logs.js';
+
+/** What the watch tells its plane. Called from stream callbacks. */
+export interface WatchFacts {
+  /** An event changed a container of the project. */
+  change(change: TableChange): void;
+  /** The events stream came back and the table was re-synced with a list. */
+  resynced(): void;
+  /** The events stream was lost. */
+  lost(): void;
+}
 
 /** Options of {@link StackWatch}. */
 export interface StackWatchInit {
   readonly config: NormalizedComposeConfig;
-  readonly cli: ComposeCli;
+  readonly engine: Engine;
   readonly logger: Logger;
   readonly publish: (line: OutputLine) => void;
-  /** An event changed a container. */
-  readonly onChange: (change: TableChange) => void;
-  /** A snapshot taken after the events stream came back (engine restart) was merged. */
-  readonly onResync: () => void;
+  readonly facts: WatchFacts;
 }
 
 /**
- * What gameward knows of a stack while it watches it: the container table, fed by the events
- * stream (opened first) and by snapshots; and the log followers. Closed, it holds no process and
- * forgets the table: a stopped stack costs nothing.
+ * What the plane knows of its project while it watches it: the container table, fed by the
+ * engine's shared events hub (subscribed first) and by list calls; and the log streams. Closed,
+ * it holds nothing: no subscription, no stream, an empty table.
  */
-export class StackWatch {
+export class StackWatch implements HubSubscriber {
+  readonly project: string;
+  readonly timeoutMs: number;
   readonly table = new ContainerTable();
-  readonly logs: LogFollowers;
+  readonly logs: StackLogs;
   readonly #init: StackWatchInit;
-  readonly #env: Readonly<Record<string, string | undefined>>;
-  #events: EngineEvents | undefined;
-  #resyncing: Promise<void> | undefined;
-  // A reconnect asked the resync to follow the running containers again.
-  #refollow = false;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(init: StackWatchInit) {
     this.#init = init;
-    const { config } = init;
-    this.#env = { ...process.env, ...config.env };
-    this.logs = new LogFollowers({
-      instanceId: config.id,
-      docker: config.docker,
-      cwd: config.cwd,
-      env: this.#env,
+    this.project = init.config.projectName;
+    this.timeoutMs = init.config.engineTimeoutMs;
+    this.logs = new StackLogs({
+      instanceId: init.config.id,
+      client: init.engine.client,
+      timeoutMs: init.config.engineTimeoutMs,
       logger: init.logger,
-      publish: (line) => this.#guard('output line', () => init.publish(line)),
+      publish: init.publish,
     });
   }
 
-  get active(): boolean {
-    return this.#events !== undefined;
+  get watching(): boolean {
+    return this.#unsubscribe !== undefined;
   }
 
-  /** Pids of the children the watch holds (the events stream and the log followers). */
-  get pids(): number[] {
-    const events = this.#events?.pid;
-    return [...(events === undefined ? [] : [events]), ...this.logs.pids];
+  /** Subscribes to the hub (the engine's one events stream), unless subscribed. */
+  open(): void {
+    this.#unsubscribe ??= this.#init.engine.hub.subscribe(this);
   }
 
-  /** Opens the events stream (replaying from `sinceMs`), unless it is open. */
-  open(sinceMs: number): void {
-    if (this.#events !== undefined) return;
-    const { config, logger } = this.#init;
-    this.#events = new EngineEvents(
-      {
-        instanceId: config.id,
-        docker: config.docker,
-        cwd: config.cwd,
-        env: this.#env,
-        projectName: config.projectName,
-        logger,
-        onEvent: (event) => {
-          const change = this.table.apply(event);
-          if (change !== undefined) this.#guard('engine event', () => this.#init.onChange(change));
-        },
-        onReconnect: () => this.resync(true),
-      },
-      sinceMs,
-    );
+  /** Resolves once the events stream is open: a list taken then misses no event. */
+  ready(signal: AbortSignal): Promise<void> {
+    return this.#init.engine.hub.whenOpen({ signal, timeoutMs: this.#init.config.engineTimeoutMs });
   }
 
-  /** Takes a snapshot and merges it into the table (ignored if the watch closed meanwhile). */
-  async snapshot(): Promise<void> {
-    const events = this.#events;
+  /** One list call of the project, merged into the table. */
+  async sync(signal?: AbortSignal): Promise<void> {
     const mark = this.table.mark();
-    const containers = await takeSnapshot(this.#init.cli);
-    if (events !== undefined && events !== this.#events) return;
-    this.table.merge(containers, mark);
+    const listed = await listComposeContainers(this.#init.engine.client, this.project, {
+      signal,
+      timeoutMs: this.#init.config.engineTimeoutMs,
+    });
+    if (this.watching) this.table.merge(listed.map(fromListed), mark);
   }
 
-  /**
-   * A background snapshot (single flight); failures are logged, the stream retries anyway.
-   * `follow`: after the stream was lost, so were the followers (an engine restart ends them).
-   */
-  resync(follow = false): void {
-    this.#refollow ||= follow;
-    if (this.#resyncing !== undefined || this.#events === undefined) return;
-    this.#resyncing = this.snapshot()
-      .then(() => {
-        if (this.#events === undefined) return;
-        if (this.#refollow) this.followRunning();
-        this.#refollow = false;
-        this.#init.onResync();
-      })
-      .catch((error: unknown) => {
-        this.#init.logger.warn({ instanceId: this.#init.config.id, err: error }, 'resync failed');
-      })
-      .finally(() => {
-        this.#resyncing = undefined;
-      });
+  /** Inspects the given containers (start and exit times, healthchecks) into the table. */
+  async inspect(containers: readonly ContainerInfo[], signal?: AbortSignal): Promise<ContainerInfo[]> {
+    const mark = this.table.mark();
+    const call = { signal, timeoutMs: this.#init.config.engineTimeoutMs };
+    const raw = await Promise.all(containers.map((c) => inspectContainer(this.#init.engine.client, c.id, call)));
+    const infos = raw.flatMap((r) => {
+      const info = fromInspect(r);
+      return info === undefined ? [] : [info];
+    });
+    if (this.watching) this.table.refine(infos, mark);
+    return infos;
   }
 
-  /**
-   * Follows the output of every running container of the selected services that has no follower,
-   * from `sinceMs` (default: its whole current run).
-   */
-  followRunning(sinceMs = 0): void {
-    if (this.#events === undefined) return;
-    for (const c of this.table.selected(this.#init.config.services)) {
-      // Never before the end of its previous run (delivered already); not from its StartedAt,
-      // which a first line can precede.
-      if (c.status === 'running') this.logs.follow(c, Math.max(sinceMs, c.finishedAt ?? 0));
-    }
-  }
-
-  /** Ends the stream and the followers, forgets the table; resolves once no child is left. */
-  async close(): Promise<void> {
-    const events = this.#events;
-    this.#events = undefined;
-    this.#refollow = false;
+  /** Ends the subscription and the log streams, forgets the table. Idempotent. */
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.logs.stopAll();
     this.table.clear();
-    // A resync still in flight finds the watch closed and drops its result.
-    await Promise.all([events?.close(), this.logs.stopAll()]);
   }
 
-  /** Closes for good: no follower can start afterwards. */
-  async dispose(): Promise<void> {
-    await this.close();
-    await this.logs.close();
+  // ---- HubSubscriber: called by the hub, never throws into it ---------------------------------
+
+  event(event: ContainerEvent): void {
+    const change = this.table.apply(event);
+    if (change !== undefined) this.#guard('engine event', () => this.#init.facts.change(change));
   }
 
-  // These run in stream callbacks: a throw would be an uncaught exception in the host.
+  resync(containers: readonly ListedContainer[]): void {
+    this.table.merge(containers.map(fromListed), this.table.mark());
+    this.#guard('resync', () => this.#init.facts.resynced());
+  }
+
+  lost(error: Error): void {
+    this.#init.logger.warn(
+      { instanceId: this.#init.config.id, err: error },
+      'engine events stream lost; re-establishing',
+    );
+    // Their streams ended with the connection: the resync follows the running containers anew.
+    this.logs.forget();
+    this.#guard('stream loss', () => this.#init.facts.lost());
+  }
+
   #guard(what: string, run: () => void): void {
     try {
       run();

@@ -1,7 +1,7 @@
 import { describeGot, describeValue, GamewardError } from '../errors.js';
 
-/** The lifecycle actions a {@link FleetCommand} may ask for. */
-export const fleetActions = Object.freeze(['start', 'stop', 'restart', 'kill'] as const);
+/** The actions a {@link FleetCommand} may ask for. */
+export const fleetActions = Object.freeze(['start', 'stop', 'restart', 'kill', 'send'] as const);
 
 /** One of {@link fleetActions}. */
 export type FleetAction = (typeof fleetActions)[number];
@@ -10,12 +10,12 @@ export type FleetAction = (typeof fleetActions)[number];
  * A command for one instance of a fleet, as it arrives from a transport (NATS, HTTP, a chat bot):
  * `{ instanceId: 'rust-1', action: 'restart' }`.
  */
-export interface FleetCommand {
-  readonly instanceId: string;
-  readonly action: FleetAction;
-}
+export type FleetCommand =
+  | { readonly instanceId: string; readonly action: Exclude<FleetAction, 'send'> }
+  /** One console line for the instance (`{ instanceId, action: 'send', line: 'say hi' }`). */
+  | { readonly instanceId: string; readonly action: 'send'; readonly line: string };
 
-const KEYS = ['instanceId', 'action'];
+const KEYS = ['instanceId', 'action', 'line'];
 
 function malformed(expected: string, value: unknown, instanceId?: string): GamewardError {
   return new GamewardError(
@@ -44,7 +44,7 @@ export function parseFleetCommand(value: unknown): FleetCommand {
   if (unknown !== undefined) {
     throw new GamewardError(
       'ERR_INVALID_ARGUMENT',
-      `Instance ${describeValue(instanceId)}: unknown command field \`${unknown}\` (a command has only instanceId and action), got ${describeGot(record[unknown])}`,
+      `Instance ${describeValue(instanceId)}: unknown command field \`${unknown}\` (a command has only instanceId, action and, for send, line), got ${describeGot(record[unknown])}`,
       { instanceId },
     );
   }
@@ -58,5 +58,13 @@ export function parseFleetCommand(value: unknown): FleetCommand {
       { instanceId },
     );
   }
-  return { instanceId, action: action as FleetAction };
+  if (action === 'send') {
+    const { line } = record;
+    if (typeof line !== 'string') throw malformed('`line` to be a string', line, instanceId);
+    return { instanceId, action, line };
+  }
+  if (record.line !== undefined) {
+    throw malformed(`no \`line\` with action "${action}"`, record.line, instanceId);
+  }
+  return { instanceId, action: action as Exclude<FleetAction, 'send'> };
 }

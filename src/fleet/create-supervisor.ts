@@ -1,6 +1,6 @@
 import { ComposeSupervisor, type ComposeSupervisorConfig } from '../compose/index.js';
 import { ConfigValidator, ID_PATTERN } from '../config/validate.js';
-import type { SupervisorOptions } from '../logger.js';
+import type { SupervisorOptions } from '../core/settings.js';
 import { ProcessSupervisor, type ProcessSupervisorConfig } from '../process/index.js';
 import type { Supervisor } from '../supervisor.js';
 

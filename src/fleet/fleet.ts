@@ -1,7 +1,19 @@
+import { EventEmitter } from 'node:events';
+import type { ComposeSupervisor } from '../compose/compose-supervisor.js';
+import type { SupervisorOptions } from '../core/settings.js';
 import { describeGot, describeValue, GamewardError } from '../errors.js';
-import { type Logger, type SupervisorOptions, safeLogger } from '../logger.js';
+import { type Logger, safeLogger } from '../logger.js';
+import type { ProcessSupervisor } from '../process/process-supervisor.js';
 import type { InstanceState } from '../state/instance-state.js';
-import type { Supervisor } from '../supervisor.js';
+import type {
+  CallOptions,
+  CrashDetails,
+  OutputLine,
+  Supervisor,
+  SupervisorEvents,
+} from '../supervisor.js';
+import type { FakeSupervisor } from '../testing/fake-supervisor.js';
+import { abortError, raceAbort } from '../util/abort.js';
 import { parseFleetCommand } from './command.js';
 import { settleLimited } from './limit.js';
 import { type FleetStateEvent, type FleetStatesOptions, StateFanout } from './state-fanout.js';
@@ -18,9 +30,38 @@ export interface FleetSnapshotEntry {
 export interface StopAllOptions {
   /** How many instances stop at the same time (default: all of them). */
   concurrency?: number | undefined;
+  /** Aborting rejects with an `AbortError`; the stops already begun go on. */
+  signal?: AbortSignal | undefined;
 }
 
-type Listener = (next: InstanceState) => void;
+/**
+ * The supervisors gameward ships, told apart by `kind`: `fleet.get(id)` narrows on it, so a
+ * process instance's `pid` needs no cast (`if (s?.kind === 'process') s.pid`). A fleet of your
+ * own `Supervisor` implementations is a `Fleet<Supervisor>`.
+ */
+export type AnySupervisor = ProcessSupervisor | ComposeSupervisor | FakeSupervisor;
+
+/** The events a {@link Fleet} emits, for every instance it holds, added later ones included. */
+export type FleetEvents = {
+  /** Every transition of any instance. */
+  state: (instanceId: string, next: InstanceState, previous: InstanceState) => void;
+  /** Every console line of any instance. */
+  output: (instanceId: string, line: OutputLine) => void;
+  /** Any instance's crash. */
+  crash: (instanceId: string, details: CrashDetails) => void;
+};
+
+interface Member<S extends Supervisor> {
+  readonly supervisor: S;
+  readonly listeners: { [E in keyof FleetEvents]: (...args: never[]) => void };
+}
+
+type TypedFleetEmitter = Omit<EventEmitter, 'on' | 'once' | 'off'> & {
+  on<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
+  once<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
+  off<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
+};
+const FleetEmitter = EventEmitter as unknown as new () => TypedFleetEmitter;
 
 /**
  * Many supervisors held by instance id: one place to dispatch commands from a transport, observe
@@ -29,13 +70,17 @@ type Listener = (next: InstanceState) => void;
  * The fleet owns what it holds: disposing the fleet disposes every supervisor in it, which leaves
  * no child process or container running. {@link Fleet.remove} hands ownership back.
  */
-export class Fleet implements AsyncDisposable {
+export class Fleet<S extends Supervisor = AnySupervisor>
+  extends FleetEmitter
+  implements AsyncDisposable
+{
   readonly #logger: Logger;
-  readonly #members = new Map<string, { supervisor: Supervisor; listener: Listener }>();
+  readonly #members = new Map<string, Member<S>>();
   readonly #fanout = new StateFanout();
   #disposing: Promise<void> | undefined;
 
   constructor(options: SupervisorOptions = {}) {
+    super();
     this.#logger = safeLogger(options.logger);
   }
 
@@ -54,7 +99,7 @@ export class Fleet implements AsyncDisposable {
    * receive its current state at once. A second supervisor with the same id throws
    * `ERR_DUPLICATE_INSTANCE`; a disposed fleet throws `ERR_DISPOSED`.
    */
-  add<S extends Supervisor>(supervisor: S): S {
+  add<T extends S>(supervisor: T): T {
     this.#assertNotDisposed();
     const id = supervisor.instanceId;
     if (this.#members.has(id)) {
@@ -64,15 +109,24 @@ export class Fleet implements AsyncDisposable {
         { instanceId: id },
       );
     }
-    const listener: Listener = (state) => this.#fanout.publish({ instanceId: id, state });
-    supervisor.on('state', listener);
-    this.#members.set(id, { supervisor, listener });
+    const listeners = {
+      state: (next: InstanceState, previous: InstanceState) => {
+        this.#fanout.publish({ instanceId: id, state: next });
+        this.#emit('state', id, next, previous);
+      },
+      output: (line: OutputLine) => this.#emit('output', id, line),
+      crash: (details: CrashDetails) => this.#emit('crash', id, details),
+    };
+    for (const [event, listener] of Object.entries(listeners)) {
+      supervisor.on(event as keyof SupervisorEvents, listener as never);
+    }
+    this.#members.set(id, { supervisor, listeners });
     this.#fanout.publish({ instanceId: id, state: supervisor.state });
     return supervisor;
   }
 
-  /** The supervisor of `id`, or undefined. */
-  get(id: string): Supervisor | undefined {
+  /** The supervisor of `id`, or undefined; narrow on `kind` for plane-specific members. */
+  get(id: string): S | undefined {
     return this.#members.get(id)?.supervisor;
   }
 
@@ -84,34 +138,38 @@ export class Fleet implements AsyncDisposable {
    * Takes a supervisor out of the fleet without stopping it, and returns it (undefined when the
    * fleet did not hold `id`). The caller owns it again and must dispose it.
    */
-  remove(id: string): Supervisor | undefined {
+  remove(id: string): S | undefined {
     const member = this.#members.get(id);
     if (member === undefined) return undefined;
-    member.supervisor.off('state', member.listener);
+    this.#detach(member);
     this.#members.delete(id);
     return member.supervisor;
   }
 
   /**
-   * Runs one {@link FleetCommand} from a transport: `{ instanceId, action }` with action start, stop, restart
-   * or kill. Resolves with the instance's state once the action completed. Rejects
+   * Runs one {@link FleetCommand} from a transport: `{ instanceId, action }` with action start,
+   * stop, restart or kill, or `{ instanceId, action: 'send', line }`. Resolves with the
+   * instance's state once the action completed; `options.signal` aborts the call as it would on
+   * the supervisor. Rejects
    * `ERR_INVALID_ARGUMENT` for a malformed command, `ERR_INVALID_ACTION` for an unknown action,
    * `ERR_UNKNOWN_INSTANCE` for an id the fleet does not hold, and otherwise with whatever the
    * supervisor rejects with (`ERR_ALREADY_RUNNING`, `ERR_NOT_RUNNING`...).
    */
-  async dispatch(command: unknown): Promise<InstanceState> {
+  async dispatch(command: unknown, options?: CallOptions): Promise<InstanceState> {
     this.#assertNotDisposed();
-    const { instanceId, action } = parseFleetCommand(command);
+    const parsed = parseFleetCommand(command);
+    const { instanceId, action } = parsed;
     const supervisor = this.#members.get(instanceId)?.supervisor;
     if (supervisor === undefined) {
       throw new GamewardError(
         'ERR_UNKNOWN_INSTANCE',
-        `Unknown instance ${describeValue(instanceId)}: the fleet holds ${this.#describeIds()}`,
+        `is not in the fleet, which holds ${this.#describeIds()}`,
         { instanceId },
       );
     }
     this.#logger.debug({ instanceId, action }, 'dispatch');
-    await supervisor[action]();
+    if (parsed.action === 'send') await raceAbort(supervisor.send(parsed.line), options?.signal);
+    else await supervisor[parsed.action](options);
     return supervisor.state;
   }
 
@@ -139,13 +197,15 @@ export class Fleet implements AsyncDisposable {
   }
 
   /**
-   * Stops every instance that is starting or running, at most `concurrency` at a time, and
-   * resolves with the ids it stopped. When some fail, it still waits for all the others, then
+   * Stops every instance that is starting, running or stopping, and every crashed one whose
+   * automatic restart is pending (it is cancelled: a host that shuts down must not see it come
+   * back), at most `concurrency` at a time, and resolves with the ids it stopped. When some fail, it still waits for all the others, then
    * rejects with an `AggregateError` whose `errors` are the failures (each a `GamewardError` with
    * its `instanceId`). An instance that crashed on its own meanwhile is not a failure.
    */
   async stopAll(options: StopAllOptions = {}): Promise<string[]> {
     this.#assertNotDisposed();
+    if (options.signal?.aborted) throw abortError(options.signal);
     const concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
     if (
       !(
@@ -160,8 +220,9 @@ export class Fleet implements AsyncDisposable {
     }
     const targets = [...this.#members.values()]
       .map(({ supervisor }) => supervisor)
-      .filter((s) => s.state.state === 'running' || s.state.state === 'starting');
-    const results = await settleLimited(targets, concurrency, (s) => s.stop());
+      .filter((s) => s.state.state !== 'stopped' && s.state.state !== 'unmanaged');
+    const run = settleLimited(targets, concurrency, (s) => s.stop());
+    const results = await raceAbort(run, options.signal);
     const stopped: string[] = [];
     const errors: unknown[] = [];
     results.forEach((result, i) => {
@@ -186,17 +247,41 @@ export class Fleet implements AsyncDisposable {
    * survives), then ends every {@link states} iterator. Idempotent. When some disposals fail, the
    * others still complete and it rejects with an `AggregateError` of the failures.
    */
-  [Symbol.asyncDispose](): Promise<void> {
+  close(): Promise<void> {
     this.#disposing ??= this.#dispose();
     return this.#disposing;
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #detach(member: Member<S>): void {
+    for (const [event, listener] of Object.entries(member.listeners)) {
+      member.supervisor.off(event as keyof SupervisorEvents, listener as never);
+    }
+  }
+
+  /** Emits to every listener; one that throws is logged and the others still run. */
+  #emit<E extends keyof FleetEvents>(event: E, ...args: Parameters<FleetEvents[E]>): void {
+    if (this.listenerCount(event) === 0) return;
+    for (const listener of this.rawListeners(event)) {
+      try {
+        (listener as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        this.#logger.error({ event, err: error }, 'fleet listener threw');
+      }
+    }
   }
 
   async #dispose(): Promise<void> {
     const members = [...this.#members.values()];
     const results = await Promise.allSettled(
-      members.map(({ supervisor }) => supervisor[Symbol.asyncDispose]()),
+      members.map(({ supervisor }) => supervisor.close()),
     );
-    for (const { supervisor, listener } of members) supervisor.off('state', listener);
+    for (const member of members) this.#detach(member);
+    this.removeAllListeners();
     this.#members.clear();
     this.#fanout.close();
     const errors = results.flatMap((result, i) => {

@@ -1,6 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { LineSplitter } from '../console/line-splitter.js';
 
 /** How a server process ended. */
@@ -27,18 +27,20 @@ const QUIET_MS = 250;
 // The longest a caller waits for the last lines (a descendant that escaped may keep writing).
 const DRAIN_LIMIT_MS = 1000;
 
-type Subprocess = ReturnType<typeof launch>;
+/** Pending console bytes (written, not yet taken by the server) before send() refuses. */
+export const MAX_PENDING_CONSOLE_BYTES = 1024 * 1024;
 
-function launch(request: SpawnRequest) {
-  return execa(request.file, [...request.args], {
+type Subprocess = ChildProcess;
+
+// node:child_process directly, not execa: a supervised server is a long-lived child read line by
+// line, where execa's result promise and buffering are switched off but still paid for on every
+// start (docs/design.md has the measured cost).
+function launch(request: SpawnRequest): Subprocess {
+  return spawn(request.file, [...request.args], {
     cwd: request.cwd,
-    // Merged over the host's environment (execa's extendEnv).
-    env: { ...request.env },
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
+    // Merged over the host's environment.
+    env: request.env === undefined ? process.env : { ...process.env, ...request.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
     // setsid(): it leads its own session and process group, so the group can be signalled at once.
     detached: true,
     windowsHide: true,
@@ -74,8 +76,6 @@ export class ServerProcess {
       return;
     }
     this.#subprocess = subprocess;
-    // reject: false already; this only guards against an internal execa failure.
-    subprocess.catch(() => undefined);
     const onChunk = (): void => {
       this.#chunks += 1;
     };
@@ -91,7 +91,8 @@ export class ServerProcess {
         started = true;
         resolve();
       });
-      subprocess.once('error', (error) => {
+      // After the spawn, 'error' means a failed kill() or IPC send: nothing we use.
+      subprocess.on('error', (error) => {
         if (!started) reject(error);
       });
       subprocess.once('exit', (code, signal) => {
@@ -101,12 +102,6 @@ export class ServerProcess {
         resolveExit(this.#exit);
         request.onExit(this.#exit);
       });
-      // An early failure (bad options) leaves a dummy child that emits nothing: ask execa.
-      if (subprocess.pid === undefined) {
-        subprocess.then((result) => {
-          if (!started) reject(result.cause ?? result);
-        }, reject);
-      }
     });
     this.spawned.catch(() => undefined);
   }
@@ -128,6 +123,11 @@ export class ServerProcess {
     return this.#exit !== undefined;
   }
 
+  /** Bytes written to stdin that the server has not taken yet. */
+  get pendingInput(): number {
+    return this.#subprocess?.stdin?.writableLength ?? 0;
+  }
+
   /** Writes to stdin; rejects when the server does not take it (exited, stdin closed). */
   write(text: string): Promise<void> {
     const stdin = this.#subprocess?.stdin;
@@ -147,6 +147,18 @@ export class ServerProcess {
   finish(): Promise<void> {
     this.#finished ??= this.#finish();
     return this.#finished;
+  }
+
+  /**
+   * Closes our ends of the pipes at once (dispose): a descendant that escaped and keeps writing
+   * costs the host nothing afterwards. Lines not yet read are lost; stop() drains instead.
+   */
+  abandon(): void {
+    const subprocess = this.#subprocess;
+    if (subprocess === undefined) return;
+    for (const stream of [subprocess.stdin, subprocess.stdout, subprocess.stderr]) {
+      stream?.destroy();
+    }
   }
 
   async #finish(): Promise<void> {

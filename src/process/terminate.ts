@@ -36,6 +36,12 @@ export type StopOutcome =
 const isWindows = process.platform === 'win32';
 // Liveness poll while descendants outlive the root (only during a stop, never while running).
 const POLL_MS = 25;
+/**
+ * The least time a SIGKILLed tree gets to vanish: the kernel needs a moment to tear a process
+ * down (a JVM with hundreds of threads takes milliseconds), so a smaller `killGraceMs`, 0
+ * included, would report a kill that worked as ERR_STOP_FAILED.
+ */
+export const MIN_KILL_SETTLE_MS = 250;
 
 /**
  * Brings a whole process tree down: stop command, stop signal, SIGKILL, each step bounded. The
@@ -120,7 +126,8 @@ export class TreeTerminator {
   async #forceKill(): Promise<StopOutcome> {
     await this.#snapshot();
     await this.#signalAll('SIGKILL');
-    if (await this.#waitGone(this.#ladder.killGraceMs, false)) return { ok: true, step: 'kill' };
+    const grace = Math.max(this.#ladder.killGraceMs, MIN_KILL_SETTLE_MS);
+    if (await this.#waitGone(grace, false)) return { ok: true, step: 'kill' };
     const survivors = await this.#survivors();
     if (survivors.length === 0) return { ok: true, step: 'kill' };
     this.#logger.error({ pid: this.#groupId, survivors }, 'process tree survived SIGKILL');
@@ -190,14 +197,17 @@ export class TreeTerminator {
   /** Pids of the tree still alive (the root's until its exit event arrived). */
   async #survivors(): Promise<number[]> {
     const groupId = this.#groupId;
-    if (!this.#target.hasExited) return [groupId];
-    if (isWindows) return [];
+    if (isWindows) return this.#target.hasExited ? [] : [groupId];
     if (!hasProcFs) {
+      if (!this.#target.hasExited) return [groupId];
       const alive = [...this.#known.keys()].filter((pid) => sendSignal(pid, 0));
       return sendSignal(-groupId, 0) ? [...alive, -groupId] : alive;
     }
     const table = await this.#readTable();
+    // A root whose exit event is not handled yet is judged by /proc: a zombie is dead (with
+    // `killGraceMs: 0` the event cannot have arrived yet, and SIGKILL did work).
     const alive = new Set(groupMembersIn(table, groupId).map((entry) => entry.pid));
+    if (!this.#target.hasExited && isLive(table.get(groupId))) alive.add(groupId);
     for (const pid of this.#known.keys()) if (this.#isOurs(table, pid)) alive.add(pid);
     return [...alive];
   }

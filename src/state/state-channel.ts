@@ -1,7 +1,8 @@
-import { GamewardError } from '../errors.js';
+import { checkTimeout } from '../core/arguments.js';
+import { describeGot, GamewardError } from '../errors.js';
 import { abortError } from '../util/abort.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
-import { type InstanceState, type StateLabel, sameState } from './instance-state.js';
+import { type InstanceState, type StateLabel, sameState, stateLabels } from './instance-state.js';
 import { assertTransition } from './transitions.js';
 
 /** How many states a slow `states()` consumer may fall behind before the oldest are dropped. */
@@ -17,7 +18,7 @@ export interface StatesOptions {
 
 /** Options of `waitFor()`. */
 export interface WaitForOptions {
-  /** Rejects `ERR_TIMEOUT` after this many milliseconds. */
+  /** Rejects `ERR_TIMEOUT` after this many milliseconds (0 to 2147483647, or Infinity). */
   timeoutMs?: number | undefined;
   /** Rejects with the abort reason (`ERR_ABORTED` by default) when aborted. */
   signal?: AbortSignal | undefined;
@@ -103,9 +104,26 @@ export class StateChannel {
 
   /** Resolves with the first state (the current one included) that satisfies `predicate`. */
   waitFor(predicate: StatePredicate, options: WaitForOptions = {}): Promise<InstanceState> {
+    try {
+      return this.#waitFor(predicate, options);
+    } catch (error) {
+      // A bad argument or a throwing predicate rejects; waitFor never throws synchronously.
+      return Promise.reject(error);
+    }
+  }
+
+  #waitFor(predicate: StatePredicate, options: WaitForOptions): Promise<InstanceState> {
+    if (typeof predicate !== 'function' && !stateLabels.includes(predicate)) {
+      throw new GamewardError(
+        'ERR_INVALID_ARGUMENT',
+        `expected the target to be a state label or a predicate, got ${describeGot(predicate)}`,
+        { instanceId: this.#instanceId },
+      );
+    }
     const test =
       typeof predicate === 'function' ? predicate : (s: InstanceState) => s.state === predicate;
-    const { signal, timeoutMs } = options;
+    const { signal } = options;
+    const timeoutMs = checkTimeout(this.#instanceId, options.timeoutMs);
     if (test(this.#current)) return Promise.resolve(this.#current);
     if (signal?.aborted) return Promise.reject(abortError(signal, this.#instanceId));
     if (this.#closed) return Promise.reject(this.#disposedError());

@@ -1,26 +1,34 @@
-import { validateInstanceId } from '../config/validate.js';
-import { BaseSupervisor } from '../core/base-supervisor.js';
-import type { GamewardError } from '../errors.js';
+import type { ConfigValidator } from '../config/validate.js';
+import {
+  type ConfigTable,
+  fields,
+  type LifecycleConfig,
+  lifecycleSettings,
+  lifecycleTable,
+  normalizeConfig,
+} from '../core/settings.js';
+import { SupervisorCore } from '../core/supervisor-core.js';
 import type { Logger } from '../logger.js';
-import { crashed, type InstanceState, States } from '../state/instance-state.js';
+import { type InstanceState, States } from '../state/instance-state.js';
 import { fromWire, toWire } from '../state/wire.js';
-import type { OutputLine, ResourceStats } from '../supervisor.js';
-import { delay } from '../util/abort.js';
+import type { CallOptions, OutputLine, ResourceStats } from '../supervisor.js';
+import { type FakeFailableMethod, FakePlane } from './fake-plane.js';
 
-/** Configuration of a {@link FakeSupervisor}. */
-export interface FakeSupervisorConfig {
-  id: string;
-  /** The state it starts in (default `stopped`). */
-  initial?: InstanceState;
-  /** Time spent in `starting` (default 0: running on the next tick). */
-  startDelayMs?: number;
-  /** Time spent in `stopping` (default 0). */
-  stopDelayMs?: number;
-  /** The pause between stop and start in `restart()` (default 0). */
-  restartDelayMs?: number;
-  /** Replay buffer size of `recentOutput()` (default 1000). */
-  outputBufferLines?: number;
-  logger?: Logger;
+export type { FakeFailableMethod } from './fake-plane.js';
+
+/** Configuration of a {@link FakeSupervisor}: the lifecycle options of every plane, plus these. */
+export interface FakeSupervisorConfig extends LifecycleConfig {
+  /** Accepted so a fleet entry can be passed as is. */
+  kind?: 'fake' | undefined;
+  /** The state it starts in (default `stopped`; running/starting/stopping: its world runs). */
+  initial?: InstanceState | undefined;
+  /** Time the fake world takes to launch (default 0: up on the next tick). */
+  startDelayMs?: number | undefined;
+  /** Time the fake world takes to stop gracefully (default 0). */
+  stopDelayMs?: number | undefined;
+  /** The pause between stop and start in `restart()` (default 0 here, 2000 on real planes). */
+  restartDelayMs?: number | undefined;
+  logger?: Logger | undefined;
 }
 
 /** One lifecycle call the fake received, in order. */
@@ -29,241 +37,124 @@ export interface FakeCall {
   readonly args: readonly unknown[];
 }
 
-/** The calls {@link FakeSupervisor.failNext} can make fail. */
-export type FakeFailableMethod = 'start' | 'stop' | 'restart' | 'kill' | 'send';
+const fakeTable = {
+  ...lifecycleTable,
+  initial: (value: unknown, v: ConfigValidator): InstanceState => {
+    if (value === undefined) return States.stopped;
+    try {
+      return fromWire(toWire(value as InstanceState));
+    } catch {
+      return v.fail('initial', 'an InstanceState such as { state: "stopped" }', value);
+    }
+  },
+  startDelayMs: fields.duration(0),
+  stopDelayMs: fields.duration(0),
+  restartDelayMs: fields.duration(0),
+  logger: (): undefined => undefined,
+} satisfies ConfigTable<FakeSupervisorConfig>;
 
-const KNOWN = [
-  'id',
-  'initial',
-  'startDelayMs',
-  'stopDelayMs',
-  'restartDelayMs',
-  'outputBufferLines',
-  'logger',
-];
+const RUNNING_STATES = new Set(['starting', 'running', 'stopping']);
 
 /**
- * A complete `Supervisor` with no process and no Docker behind it, for an app's own unit
- * tests: real transitions through the same state channel as the real supervisors
- * (`start`: starting → running, `stop`: stopping → stopped), the same errors
- * (`ERR_NOT_RUNNING`, `ERR_ALREADY_RUNNING`, `ERR_UNMANAGED`), plus levers to simulate the world:
- * {@link crash}, {@link emitOutput}, {@link failNext}, and a record of {@link calls}.
+ * A complete `Supervisor` with no process and no Docker behind it, for an app's own unit tests.
+ * It is the same core as the real supervisors over a scriptable fake world ({@link FakePlane}),
+ * so its transitions, errors, crash events and crash policy are exactly theirs; the levers
+ * simulate the world: {@link crash}, {@link emitOutput}, {@link revive}, {@link failNext}, and
+ * a record of {@link calls}.
  */
-export class FakeSupervisor extends BaseSupervisor {
+export class FakeSupervisor extends SupervisorCore<FakePlane> {
   readonly kind = 'fake' as const;
   readonly #calls: FakeCall[] = [];
-  readonly #failures = new Map<FakeFailableMethod, Error>();
-  readonly #startDelayMs: number;
-  readonly #stopDelayMs: number;
-  readonly #restartDelayMs: number;
-  #sent: string[] = [];
-  #stats: Omit<ResourceStats, 'time'> = { cpuPercent: 0, memoryBytes: 0, processCount: 0 };
 
   constructor(config: FakeSupervisorConfig) {
-    const { validator: v, record, id } = validateInstanceId(config);
-    v.knownKeys(record, KNOWN);
-    let initial: InstanceState = States.stopped;
-    if (record.initial !== undefined) {
-      try {
-        initial = fromWire(toWire(record.initial as InstanceState));
-      } catch {
-        v.fail('initial', 'an InstanceState such as { state: "stopped" }', record.initial);
-      }
-    }
-    const outputBufferLines =
-      record.outputBufferLines === undefined
-        ? undefined
-        : v.integer('outputBufferLines', record.outputBufferLines, 0);
-    super({ instanceId: id, initial, logger: config.logger, outputBufferLines });
-    this.#startDelayMs =
-      record.startDelayMs === undefined ? 0 : v.integer('startDelayMs', record.startDelayMs, 0);
-    this.#stopDelayMs =
-      record.stopDelayMs === undefined ? 0 : v.integer('stopDelayMs', record.stopDelayMs, 0);
-    this.#restartDelayMs =
-      record.restartDelayMs === undefined
-        ? 0
-        : v.integer('restartDelayMs', record.restartDelayMs, 0);
+    const normalized = normalizeConfig(config, fakeTable, 'fake');
+    const plane = new FakePlane({
+      id: normalized.id,
+      startDelayMs: normalized.startDelayMs,
+      stopDelayMs: normalized.stopDelayMs,
+      running: RUNNING_STATES.has(normalized.initial.state),
+    });
+    super(plane, lifecycleSettings(normalized), {
+      logger: config.logger,
+      initial: normalized.initial,
+    });
   }
 
-  /** Every lifecycle call received so far, in call order (a copy). */
+  /** Every call received so far, in call order (a copy). */
   get calls(): readonly FakeCall[] {
     return [...this.#calls];
   }
 
   /** Every line passed to `send()` that was accepted, in order (a copy). */
   get sent(): readonly string[] {
-    return [...this.#sent];
+    return [...this.plane.sent];
   }
 
-  start(): Promise<void> {
+  override start(options?: CallOptions): Promise<void> {
     this.#record('start', []);
-    return this.serialize((signal) => this.#start(signal));
+    return super.start(options);
   }
 
-  stop(): Promise<void> {
+  override stop(options?: CallOptions): Promise<void> {
     this.#record('stop', []);
-    return this.serialize((signal) => this.#stop(signal));
+    return super.stop(options);
   }
 
-  restart(): Promise<void> {
+  override restart(options?: CallOptions): Promise<void> {
     this.#record('restart', []);
-    return this.serialize(async (signal) => {
-      this.#consumeFailure('restart');
-      if (this.state.state === 'unmanaged') throw this.#unmanaged();
-      if (this.state.state === 'running' || this.state.state === 'starting')
-        await this.#stop(signal);
-      if (this.#restartDelayMs > 0) await delay(this.#restartDelayMs, signal, this.instanceId);
-      await this.#start(signal);
-    });
+    try {
+      this.plane.consumeFailure('restart');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.restart(options);
   }
 
-  kill(): Promise<void> {
+  override kill(options?: CallOptions): Promise<void> {
     this.#record('kill', []);
-    try {
-      this.#consumeFailure('kill');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const s = this.state.state;
-    if (s === 'unmanaged') return Promise.reject(this.#unmanaged());
-    if (s !== 'starting' && s !== 'running' && s !== 'stopping') {
-      return Promise.reject(this.#notRunning());
-    }
-    this.preempt(
-      this.error('ERR_KILLED', `Instance ${JSON.stringify(this.instanceId)} was killed`),
-    );
-    if (s !== 'stopping') this.setState(States.stopping);
-    this.setState(States.stopped);
-    return Promise.resolve();
+    return super.kill(options);
   }
 
-  refresh(): Promise<InstanceState> {
+  override refresh(): Promise<InstanceState> {
     this.#record('refresh', []);
-    return Promise.resolve(this.state);
+    return super.refresh();
   }
 
-  send(line: string): Promise<void> {
+  override send(line: string): Promise<void> {
     this.#record('send', [line]);
-    if (typeof line !== 'string' || /[\r\n]/.test(line)) {
-      return Promise.reject(
-        this.error(
-          'ERR_INVALID_ARGUMENT',
-          `Instance ${JSON.stringify(this.instanceId)}: expected \`line\` to be a string without a line break, got ${JSON.stringify(line)}`,
-        ),
-      );
-    }
-    try {
-      this.#consumeFailure('send');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (this.state.state !== 'running' && this.state.state !== 'starting')
-      return Promise.reject(this.#notRunning());
-    this.#sent.push(line);
-    return Promise.resolve();
-  }
-
-  stats(): Promise<ResourceStats> {
-    return Promise.resolve({ ...this.#stats, time: Date.now() });
+    return super.send(line);
   }
 
   /** Sets what `stats()` reports from now on. */
   setStats(stats: Omit<ResourceStats, 'time'>): void {
-    this.#stats = { ...stats };
+    this.plane.setStats(stats);
   }
 
   /**
-   * Simulates an exit nobody asked for: `crashed` with the given code (and signal), and a `crash`
-   * event with the last 20 console lines. Throws `ERR_NOT_RUNNING` when nothing runs.
+   * Simulates an exit nobody asked for: `crashed` with the code (and signal), the `crash` event
+   * with the last lines, and the crash policy, as on every plane. Throws `ERR_NOT_RUNNING` when
+   * nothing runs.
    */
   crash(exitCode?: number, signal?: NodeJS.Signals): void {
-    const s = this.state.state;
-    if (s !== 'running' && s !== 'starting') throw this.#notRunning();
-    const uptimeSeconds = this.uptimeSeconds();
-    this.preempt(
-      this.error(
-        'ERR_SPAWN_FAILED',
-        `Instance ${JSON.stringify(this.instanceId)} crashed while starting`,
-      ),
-    );
-    this.setState(crashed({ exitCode, signal }));
-    this.emit('crash', {
-      ...(exitCode === undefined ? {} : { exitCode }),
-      ...(signal === undefined ? {} : { signal }),
-      uptimeSeconds,
-      lastLines: this.recentOutput(20),
-    });
+    this.plane.crash(exitCode, signal);
+  }
+
+  /** Simulates the world restarting the server by itself (a compose `restart:` policy). */
+  revive(): void {
+    this.plane.revive();
   }
 
   /** Simulates a console line from the server. */
   emitOutput(text: string, stream: OutputLine['stream'] = 'stdout'): void {
-    this.console.publish({ stream, text, time: Date.now() });
+    this.plane.line(text, stream);
   }
 
-  /** Makes the next call of `method` reject (or throw) with `error`, once. */
+  /** Makes the next call of `method` reject with `error`, once. */
   failNext(method: FakeFailableMethod, error: Error): void {
-    this.#failures.set(method, error);
-  }
-
-  protected async disposeResources(): Promise<void> {
-    this.preempt(
-      this.error('ERR_DISPOSED', `Instance ${JSON.stringify(this.instanceId)} has been disposed`),
-    );
-    await this.settled();
-    const s = this.state.state;
-    if (s === 'running' || s === 'starting') this.setState(States.stopping);
-    if (this.#label() === 'stopping') this.setState(States.stopped);
-  }
-
-  async #start(signal: AbortSignal): Promise<void> {
-    this.#consumeFailure('start');
-    const s = this.state.state;
-    if (s === 'unmanaged') throw this.#unmanaged();
-    if (s === 'starting' || s === 'running') {
-      throw this.error(
-        'ERR_ALREADY_RUNNING',
-        `Instance ${JSON.stringify(this.instanceId)} is already ${s}`,
-      );
-    }
-    this.setState(States.starting);
-    await delay(this.#startDelayMs, signal, this.instanceId);
-    if (this.#label() === 'starting') this.setState(States.running);
-  }
-
-  async #stop(signal: AbortSignal): Promise<void> {
-    this.#consumeFailure('stop');
-    const s = this.state.state;
-    if (s === 'unmanaged') throw this.#unmanaged();
-    if (s !== 'running' && s !== 'starting') throw this.#notRunning();
-    this.setState(States.stopping);
-    await delay(this.#stopDelayMs, signal, this.instanceId);
-    if (this.#label() === 'stopping') this.setState(States.stopped);
-  }
-
-  /** The current label, read fresh (TypeScript would otherwise keep an earlier narrowing). */
-  #label(): InstanceState['state'] {
-    return this.state.state;
+    this.plane.failNext(method, error);
   }
 
   #record(method: FakeCall['method'], args: unknown[]): void {
     this.#calls.push({ method, args });
-  }
-
-  #consumeFailure(method: FakeFailableMethod): void {
-    const error = this.#failures.get(method);
-    if (error === undefined) return;
-    this.#failures.delete(method);
-    throw error;
-  }
-
-  #unmanaged(): GamewardError {
-    return this.error('ERR_UNMANAGED', `Instance ${JSON.stringify(this.instanceId)} is unmanaged`);
-  }
-
-  #notRunning(): GamewardError {
-    return this.error(
-      'ERR_NOT_RUNNING',
-      `Instance ${JSON.stringify(this.instanceId)} is not running (state "${this.state.state}")`,
-    );
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Test doubles for apps that embed gameward: `FakeSupervisor`.
+ * Test doubles for apps that embed gameward: `FakeSupervisor`, a scriptable world under the same
+ * core as the real planes.
  * @module gameward/testing
  */
 export {

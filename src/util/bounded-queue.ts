@@ -1,8 +1,9 @@
+import { abortError } from './abort.js';
 /** Options of a {@link BoundedQueue}. */
 export interface BoundedQueueOptions {
   /** Items kept for a consumer that has not caught up; the oldest are dropped beyond it. */
   capacity: number;
-  /** Ends iteration when aborted. */
+  /** Ends iteration when aborted: the consumer's next `next()` rejects with an AbortError. */
   signal?: AbortSignal | undefined;
   /** Called exactly once when the queue ends, for whatever reason (break, abort, close). */
   onClose?: (() => void) | undefined;
@@ -19,10 +20,13 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   #waiter: ((result: IteratorResult<T, undefined>) => void) | undefined;
   #closed = false;
   #dropped = 0;
+  #rejectWaiter: ((error: Error) => void) | undefined;
   readonly #capacity: number;
   readonly #onClose: (() => void) | undefined;
   readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = (): void => this.close();
+  readonly #onAbort = (): void => this.#abort();
+  // Set by an abort: the next next() rejects with it once (as `events.on()` does), then done.
+  #aborted: Error | undefined;
 
   constructor(options: BoundedQueueOptions) {
     this.#capacity = Math.max(1, options.capacity);
@@ -31,6 +35,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     if (this.#signal?.aborted) {
       // Born closed: nothing was subscribed yet, so there is nothing for onClose to undo.
       this.#closed = true;
+      this.#aborted = abortError(this.#signal);
     } else {
       this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
     }
@@ -80,6 +85,11 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
+    const aborted = this.#aborted;
+    if (aborted !== undefined) {
+      this.#aborted = undefined;
+      return Promise.reject(aborted);
+    }
     if (this.#head < this.#items.length) {
       const value = this.#items[this.#head] as T;
       this.#items[this.#head] = undefined;
@@ -91,9 +101,22 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.#closed) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.#waiter = resolve;
+      this.#rejectWaiter = reject;
     });
+  }
+
+  /** An abort: buffered items are dropped and the consumer gets an AbortError. */
+  #abort(): void {
+    const error = abortError(this.#signal as AbortSignal);
+    this.#items = [];
+    this.#head = 0;
+    const reject = this.#waiter === undefined ? undefined : this.#rejectWaiter;
+    this.#waiter = undefined;
+    if (reject === undefined) this.#aborted = error;
+    this.close();
+    reject?.(error);
   }
 
   return(): Promise<IteratorResult<T, undefined>> {

@@ -44,9 +44,9 @@ describeWithEngine(
       // server.sh finds its exit file at once: `compose up -d` succeeds, then the server exits.
       s.touch('app-exit-3');
       await expect(s.supervisor.start()).rejects.toMatchObject({
-        code: 'ERR_COMPOSE',
+        code: 'ERR_START_FAILED',
         exitCode: 3,
-        message: expect.stringContaining('service "app" exited with code 3'),
+        message: expect.stringContaining('exited with code 3'),
       });
       expect(s.supervisor.state).toEqual(crashed({ exitCode: 3 }));
       expect(s.states).toEqual(['stopped', 'starting', 'crashed(3)']);

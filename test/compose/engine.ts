@@ -49,8 +49,7 @@ export function describeWithEngine(
   options: { concurrent?: boolean } = {},
 ): void {
   if (engineProblem === undefined) {
-    // Each compose command waits 500 ms after it exits (the npm package does): on a loaded
-    // machine a test of several starts and stops needs more than the default 30 s.
+    // A test of several starts and stops, on a loaded 2-core machine, needs more than 30 s.
     describe(name, { timeout: 120_000, concurrent: options.concurrent === true }, body);
   } else if (process.env.GAMEWARD_REQUIRE_DOCKER === '1') {
     describe(name, () => {

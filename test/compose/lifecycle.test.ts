@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { OutputLine } from '../../src/supervisor.js';
 import { describeWithEngine } from './engine.js';
-import { inspectState, lineCount, projectContainers, stack } from './stack.js';
+import { childrenOf, inspectState, lineCount, projectContainers, stack } from './stack.js';
 
 describeWithEngine(
   'ComposeSupervisor lifecycle',
@@ -25,7 +25,7 @@ describeWithEngine(
       expect(s.supervisor.state).toEqual({ state: 'stopped' });
       // removeOnStop: compose down left nothing; and a stopped stack holds no process.
       expect(await projectContainers(s.project)).toEqual([]);
-      expect(s.supervisor.childPids).toEqual([]);
+      expect(await childrenOf(s)).toEqual([]);
       await expect(s.supervisor.stop()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING' });
     });
 

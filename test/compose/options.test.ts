@@ -1,13 +1,18 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ComposeSupervisor, normalizeComposeConfig } from '../../src/compose/index.js';
+import {
+  ComposeSupervisor,
+  type ComposeSupervisorConfig,
+  normalizeComposeConfig,
+} from '../../src/compose/index.js';
 import { GamewardError } from '../../src/errors.js';
 
 const base = { id: 'dune-1', cwd: '/srv/dune' };
 
 function failure(config: unknown): GamewardError {
   try {
-    normalizeComposeConfig(config);
+    // The constructor validates what normalizing alone cannot (the engine address).
+    new ComposeSupervisor(config as ComposeSupervisorConfig);
   } catch (error) {
     expect(error).toBeInstanceOf(GamewardError);
     return error as GamewardError;
@@ -29,11 +34,13 @@ describe('normalizeComposeConfig', () => {
       removeOnStop: false,
       stopOnDispose: true,
       readiness: undefined,
-      startTimeoutMs: 120_000,
       outputBufferLines: 1000,
       crashLines: 20,
       docker: 'docker',
+      engineTimeoutMs: 10_000,
     });
+    // Compose has the crash policy of every plane now: off unless given.
+    expect(config.autoRestart).toMatchObject({ enabled: false });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -52,7 +59,7 @@ describe('normalizeComposeConfig', () => {
     });
     expect(config.cwd).toBe(resolve('stacks/dune'));
     expect(config.services).toEqual(['server', 'director']);
-    expect(config.startTimeoutMs).toBe(5000);
+    expect(config.readiness?.timeoutMs).toBe(5000);
     expect(config.env).toEqual({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
   });
 
@@ -76,6 +83,8 @@ describe('normalizeComposeConfig', () => {
     [{ ...base, kind: 'process' }, 'kind', '"process"'],
     [{ ...base, stopTimeout: 5 }, 'stopTimeout', '5'],
     [{ ...base, docker: '' }, 'docker', '""'],
+    [{ ...base, engineTimeoutMs: 0 }, 'engineTimeoutMs', '0'],
+    [{ ...base, env: { DOCKER_HOST: 'ftp://x' } }, 'env.DOCKER_HOST', '"ftp://x"'],
   ])('refuses %j naming the field and value', (config, field, value) => {
     const error = failure(config);
     expect(error.code).toBe('ERR_INVALID_CONFIG');
@@ -99,11 +108,8 @@ describe('ComposeSupervisor construction', () => {
     expect(supervisor.kind).toBe('compose');
     expect(supervisor.childPids).toEqual([]);
     expect(supervisor.uptimeSeconds()).toBe(0);
-    expect(await supervisor.stats()).toMatchObject({
-      cpuPercent: 0,
-      memoryBytes: 0,
-      processCount: 0,
-    });
+    // Nothing runs: the core refuses stats on every plane.
+    await expect(supervisor.stats()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING' });
   });
 
   it('send() is unsupported, and a non-string is an invalid argument', async () => {

@@ -1,22 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { parsePs } from '../../src/compose/compose-cli.js';
+import { Limit } from '../../src/compose/cli-limit.js';
 import {
   type ContainerInfo,
   ContainerTable,
   engineTime,
   fromInspect,
+  fromListed,
 } from '../../src/compose/container-table.js';
-import { type ContainerEvent, parseEngineEvent } from '../../src/compose/engine-events.js';
 import { parseComposeMajor } from '../../src/compose/failure.js';
-import { adoptedState, viewStack } from '../../src/compose/reconcile.js';
-import { parseBytes, sumDockerStats } from '../../src/compose/stats.js';
-import { crashed, States } from '../../src/state/instance-state.js';
+import { observationOf, viewStack } from '../../src/compose/stack-view.js';
+import { parseEngineAddress } from '../../src/engine/address.js';
+import { exitCodeOfStatus, fromListEntry, healthOfStatus, listFilters } from '../../src/engine/containers.js';
+import { type ContainerEvent, parseContainerEvent } from '../../src/engine/events.js';
+import { eventFilters, flavorOf } from '../../src/engine/flavor.js';
+import { Demultiplexer } from '../../src/engine/log-stream.js';
+import { cpuPercentOf, memoryOf } from '../../src/engine/stats.js';
 
-// Real lines as docker 20.10 and compose 2.26 print them (trimmed of unused labels).
+// Real events as docker 20.10 sends them on /events (trimmed of unused labels).
 const DIE_LINE =
   '{"status":"die","id":"fda06d885330af4b","from":"gameward-test-busybox:latest","Type":"container","Action":"die","Actor":{"ID":"fda06d885330af4b","Attributes":{"com.docker.compose.project":"gwx","com.docker.compose.service":"app","com.docker.compose.oneoff":"False","exitCode":"137","name":"gwx-app-1"}},"scope":"local","time":1795304734,"timeNano":1795304734171798120}';
 const HEALTH_LINE =
-  '{"status":"health_status: healthy","id":"71b03c029a87","Type":"container","Action":"health_status: healthy","Actor":{"ID":"71b03c029a87","Attributes":{"com.docker.compose.service":"side","name":"gwx-side-1"}},"time":1795304735,"timeNano":1795304735000000000}';
+  '{"status":"health_status: healthy","id":"71b03c029a87","Type":"container","Action":"health_status: healthy","Actor":{"ID":"71b03c029a87","Attributes":{"com.docker.compose.project":"gwx","com.docker.compose.service":"side","name":"gwx-side-1"}},"time":1795304735,"timeNano":1795304735000000000}';
 
 function info(overrides: Partial<ContainerInfo>): ContainerInfo {
   return {
@@ -38,6 +42,7 @@ function event(overrides: Partial<ContainerEvent>): ContainerEvent {
   return {
     id: 'aaaaaaaaaaaa',
     action: 'start',
+    project: 'p',
     service: 'app',
     name: 'p-app-1',
     time: 2000,
@@ -46,10 +51,11 @@ function event(overrides: Partial<ContainerEvent>): ContainerEvent {
 }
 
 describe('engine events', () => {
-  it('parses a die with its exit code and the nanosecond time', () => {
-    expect(parseEngineEvent(DIE_LINE)).toEqual({
+  it('parses a die with its project, exit code and the nanosecond time', () => {
+    expect(parseContainerEvent(DIE_LINE)).toEqual({
       id: 'fda06d885330af4b',
       action: 'die',
+      project: 'gwx',
       service: 'app',
       name: 'gwx-app-1',
       exitCode: 137,
@@ -58,18 +64,54 @@ describe('engine events', () => {
   });
 
   it('splits health_status into action and health', () => {
-    expect(parseEngineEvent(HEALTH_LINE)).toMatchObject({
+    expect(parseContainerEvent(HEALTH_LINE)).toMatchObject({
       action: 'health_status',
       health: 'healthy',
     });
   });
 
-  it('ignores one-off `compose run` containers, non-compose events and garbage', () => {
-    expect(parseEngineEvent(DIE_LINE.replace('"False"', '"True"'))).toBeUndefined();
+  it("ignores one-off containers, other actions, non-compose events and garbage; reads podman's remove", () => {
+    expect(parseContainerEvent(DIE_LINE.replace('"False"', '"True"'))).toBeUndefined();
+    expect(parseContainerEvent(DIE_LINE.replaceAll('"die"', '"exec_die"'))).toBeUndefined();
     expect(
-      parseEngineEvent(DIE_LINE.replace('com.docker.compose.service', 'other')),
+      parseContainerEvent(DIE_LINE.replace('com.docker.compose.project', 'other')),
     ).toBeUndefined();
-    expect(parseEngineEvent('not json')).toBeUndefined();
+    expect(parseContainerEvent('not json')).toBeUndefined();
+    expect(parseContainerEvent(DIE_LINE.replaceAll('"die"', '"remove"'))?.action).toBe('destroy');
+  });
+
+  it('filters on the project label key for docker, on nothing but the type for podman', () => {
+    expect(eventFilters('docker')).toMatchObject({ label: ['com.docker.compose.project'] });
+    expect(eventFilters('podman')).toEqual({ type: ['container'] });
+    expect(listFilters('podman', undefined)).toEqual({});
+    expect(listFilters('docker', 'p')).toEqual({ label: ['com.docker.compose.project=p'] });
+    expect(flavorOf({ Components: [{ Name: 'Podman Engine' }] })).toBe('podman');
+    expect(flavorOf({ Platform: { Name: 'Docker Engine - Community' } })).toBe('docker');
+  });
+});
+
+describe('list entries', () => {
+  it('reads health and exit codes from the status text', () => {
+    expect(healthOfStatus('Up 3 seconds (health: starting)')).toBe('starting');
+    expect(healthOfStatus('Up 2 minutes (healthy)')).toBe('healthy');
+    expect(healthOfStatus('Up 2 minutes (unhealthy)')).toBe('unhealthy');
+    expect(healthOfStatus('Up 2 minutes')).toBe('');
+    expect(exitCodeOfStatus('Exited (137) 2 seconds ago')).toBe(137);
+    expect(exitCodeOfStatus('Restarting (3) 1 second ago')).toBe(3);
+    expect(exitCodeOfStatus('Up 1 second')).toBeUndefined();
+  });
+
+  it('keeps compose service containers only, with the healthcheck known while running', () => {
+    const labels = { 'com.docker.compose.project': 'p', 'com.docker.compose.service': 'app' };
+    expect(
+      fromListEntry({ Id: 'x', Names: ['/p-app-1'], State: 'running', Status: 'Up 1 second', Labels: labels }),
+    ).toMatchObject({ name: 'p-app-1', status: 'running', hasHealthcheck: false, health: '' });
+    expect(fromListEntry({ Id: 'x', State: 'exited', Status: 'Exited (5) now', Labels: labels })).toMatchObject({
+      exitCode: 5,
+      hasHealthcheck: undefined,
+    });
+    expect(fromListEntry({ Id: 'x', Labels: { ...labels, 'com.docker.compose.oneoff': 'True' } })).toBeUndefined();
+    expect(fromListEntry({ Id: 'x', Labels: {} })).toBeUndefined();
   });
 });
 
@@ -84,33 +126,35 @@ describe('ContainerTable', () => {
     expect(table.get('aaaaaaaaaaaa')).toMatchObject({ status: 'running', startedAt: 7000 });
   });
 
-  it('keeps an event delivered while a snapshot was in flight when it is newer', () => {
+  it('keeps an event delivered while a list was in flight', () => {
     const table = new ContainerTable();
     table.merge([info({})], table.mark());
     const mark = table.mark();
     table.apply(event({ action: 'die', exitCode: 137, time: 3000 }));
-    // The snapshot read the container before it died.
-    table.merge([info({ status: 'running', since: 1000 })], mark);
+    // The list read the container before it died; it knows no times.
+    table.merge([fromListed({ ...info({}), project: 'p', status: 'running' })], mark);
     expect(table.get('aaaaaaaaaaaa')).toMatchObject({ status: 'exited', exitCode: 137 });
   });
 
-  it('resets the health of a restarted container with a healthcheck', () => {
+  it('keeps what a list cannot say (times) from before', () => {
+    const table = new ContainerTable();
+    table.merge([info({ startedAt: 1234, finishedAt: 999 })], 0);
+    table.merge([fromListed({ ...info({}), project: 'p', hasHealthcheck: undefined })], table.mark());
+    expect(table.get('aaaaaaaaaaaa')).toMatchObject({ startedAt: 1234, finishedAt: 999, hasHealthcheck: false });
+  });
+
+  it('resets the health of a restarted container with a healthcheck, and forgets a destroyed one', () => {
     const table = new ContainerTable();
     table.merge([info({ hasHealthcheck: true, health: 'healthy' })], 0);
     table.apply(event({ action: 'die', exitCode: 1, time: 2000 }));
     table.apply(event({ action: 'start', time: 3000 }));
     expect(table.get('aaaaaaaaaaaa')).toMatchObject({ health: 'starting', finishedAt: 2000 });
-  });
-
-  it('forgets a destroyed container', () => {
-    const table = new ContainerTable();
-    table.merge([info({})], 0);
-    table.apply(event({ action: 'destroy', time: 3000 }));
+    table.apply(event({ action: 'destroy', time: 4000 }));
     expect(table.all()).toEqual([]);
   });
 });
 
-describe('viewStack and adoptedState', () => {
+describe('viewStack and observationOf', () => {
   const table = (...containers: ContainerInfo[]): ContainerTable => {
     const t = new ContainerTable();
     t.merge(containers, 0);
@@ -120,25 +164,32 @@ describe('viewStack and adoptedState', () => {
     info({ id: 'bbbbbbbbbbbb', name: 'p-side-1', service: 'side', ...o });
 
   it('is up when every selected container runs healthy, whatever the others do', () => {
-    const t = table(info({}), side({ status: 'exited', exitCode: 1 }));
+    const t = table(info({ startedAt: 5000 }), side({ status: 'exited', exitCode: 1 }));
     expect(viewStack(t, ['app'])).toEqual({ kind: 'up' });
+    expect(observationOf(t, ['app'])).toEqual({ kind: 'running', since: 5000 });
     expect(viewStack(t, undefined)).toMatchObject({ kind: 'down', exitCode: 1, service: 'side' });
   });
 
   it('is starting while a healthcheck has not passed or is unknown', () => {
-    expect(
-      viewStack(table(info({ hasHealthcheck: true, health: 'starting' })), undefined).kind,
-    ).toBe('starting');
+    expect(observationOf(table(info({ hasHealthcheck: true, health: 'starting' })), undefined)).toEqual({
+      kind: 'starting',
+    });
     expect(viewStack(table(info({ hasHealthcheck: undefined })), undefined).kind).toBe('starting');
   });
 
-  it('reads a fully stopped stack as stopped and a real exit code as a crash', () => {
-    const stopped = viewStack(table(info({ status: 'exited', exitCode: 143 })), undefined);
-    expect(adoptedState(States.stopped, stopped)).toEqual(States.stopped);
-    const died = viewStack(table(info({ status: 'exited', exitCode: 5 })), undefined);
-    expect(adoptedState(States.stopped, died)).toEqual(crashed({ exitCode: 5 }));
-    const partly = viewStack(table(info({ status: 'exited', exitCode: 0 }), side({})), undefined);
-    expect(adoptedState(States.stopped, partly)).toEqual(crashed({ exitCode: 0 }));
+  it('reads a fully stopped stack as stopped and a real exit code as a death', () => {
+    const stopped = table(info({ status: 'exited', exitCode: 143 }));
+    expect(observationOf(stopped, undefined)).toMatchObject({ kind: 'exited', stopped: true });
+    const died = table(info({ status: 'exited', exitCode: 5 }));
+    expect(observationOf(died, undefined)).toMatchObject({ kind: 'exited', stopped: false, exitCode: 5 });
+    const partly = table(info({ status: 'exited', exitCode: 0 }), side({}));
+    expect(observationOf(partly, undefined)).toMatchObject({ kind: 'exited', stopped: false });
+  });
+
+  it('issue 11 #6: the selected service gone while another runs is an exit, not an absence', () => {
+    expect(observationOf(table(side({})), ['app'])).toEqual({ kind: 'exited', stopped: false });
+    expect(observationOf(table(side({ status: 'exited' })), ['app'])).toEqual({ kind: 'absent' });
+    expect(observationOf(table(), ['app'])).toEqual({ kind: 'absent' });
   });
 
   it('names a selected service without a container', () => {
@@ -147,32 +198,9 @@ describe('viewStack and adoptedState', () => {
       service: 'ghost',
     });
   });
-
-  it('adopts: never demotes running to starting; absent is stopped, or a crash if it was up', () => {
-    expect(adoptedState(States.running, { kind: 'starting' })).toEqual(States.running);
-    expect(adoptedState(crashed({ exitCode: 137 }), { kind: 'up' })).toEqual(States.running);
-    expect(adoptedState(crashed({ exitCode: 3 }), { kind: 'absent' })).toEqual(States.stopped);
-    expect(adoptedState(States.running, { kind: 'absent' })).toEqual(crashed());
-  });
 });
 
-describe('parsers', () => {
-  it('reads compose ps in both JSON shapes', () => {
-    const row = {
-      ID: 'abc',
-      Name: 'p-app-1',
-      Service: 'app',
-      State: 'running',
-      Health: '',
-      ExitCode: 0,
-    };
-    expect(
-      parsePs(`${JSON.stringify(row)}\n${JSON.stringify({ ...row, ID: 'def' })}\n`),
-    ).toHaveLength(2);
-    expect(parsePs(JSON.stringify([row]))).toEqual([row]);
-    expect(parsePs('')).toEqual([]);
-  });
-
+describe('parsers and small parts', () => {
   it('reads inspect objects, healthchecks and nanosecond times', () => {
     const c = fromInspect({
       Id: 'abcdef0123456789',
@@ -189,34 +217,89 @@ describe('parsers', () => {
         Health: { Status: 'healthy' },
       },
     });
-    expect(c).toMatchObject({
-      name: 'p-app-1',
-      hasHealthcheck: true,
-      health: 'healthy',
-      finishedAt: undefined,
-    });
+    expect(c).toMatchObject({ name: 'p-app-1', hasHealthcheck: true, health: 'healthy', finishedAt: undefined });
     expect(c?.startedAt).toBe(engineTime('2026-11-21T23:45:33.628659386Z'));
-    expect(engineTime('2026-11-21T23:45:33.628659386Z')).toBeCloseTo(
-      Date.parse('2026-11-21T23:45:33.628Z') + 0.659,
-      3,
-    );
     expect(fromInspect({ Id: 'x', Config: { Healthcheck: { Test: ['NONE'] } } })).toBeUndefined();
   });
 
-  it('sums docker stats and reads byte units', () => {
-    const rows = [
-      { CPUPerc: '12.50%', MemUsage: '1.5MiB / 7.7GiB' },
-      { CPUPerc: '0.25%', MemUsage: '512KiB / 7.7GiB' },
-    ];
-    const stats = sumDockerStats(rows.map((r) => JSON.stringify(r)).join('\n'), 42);
-    expect(stats).toEqual({
-      cpuPercent: 12.75,
-      memoryBytes: 1.5 * 1024 ** 2 + 512 * 1024,
-      processCount: 2,
-      time: 42,
+  it('computes CPU and memory as the docker CLI does', () => {
+    const sample = {
+      cpu_stats: { cpu_usage: { total_usage: 300 }, system_cpu_usage: 2000, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: 100 }, system_cpu_usage: 1000 },
+      memory_stats: { usage: 5000, stats: { inactive_file: 1000 } },
+    };
+    expect(cpuPercentOf(sample)).toBe(40);
+    expect(memoryOf(sample)).toBe(4000);
+    expect(cpuPercentOf({})).toBe(0);
+  });
+
+  it('demultiplexes framed logs into stdout and stderr lines, across chunk boundaries', () => {
+    const lines: string[] = [];
+    const demux = new Demultiplexer((text, stream) => lines.push(`${stream}:${text}`));
+    const frame = (stream: number, text: string): Buffer => {
+      const body = Buffer.from(text);
+      const header = Buffer.alloc(8);
+      header[0] = stream;
+      header.writeUInt32BE(body.length, 4);
+      return Buffer.concat([header, body]);
+    };
+    const all = Buffer.concat([frame(1, 'hello\nwor'), frame(2, 'oops\n'), frame(1, 'ld\n')]);
+    for (let i = 0; i < all.length; i += 3) demux.push(all.subarray(i, i + 3));
+    demux.flush();
+    expect(lines).toEqual(['stdout:hello', 'stderr:oops', 'stdout:world']);
+    const raw: string[] = [];
+    const tty = new Demultiplexer((text, stream) => raw.push(`${stream}:${text}`));
+    tty.push(Buffer.from('a tty line\nmore'));
+    tty.flush();
+    expect(raw).toEqual(['stdout:a tty line', 'stdout:more']);
+  });
+
+  it('reads DOCKER_HOST as the docker CLI does', () => {
+    expect(parseEngineAddress({}).modem).toMatchObject({ socketPath: '/var/run/docker.sock' });
+    expect(parseEngineAddress({ DOCKER_HOST: 'unix:///run/podman/podman.sock' }).key).toBe(
+      'unix:///run/podman/podman.sock',
+    );
+    expect(parseEngineAddress({ DOCKER_HOST: 'tcp://10.0.0.2:2375' }).modem).toMatchObject({
+      protocol: 'http',
+      host: '10.0.0.2',
+      port: 2375,
+      socketPath: undefined,
     });
-    expect(parseBytes('12kB')).toBe(12_000);
-    expect(parseBytes('garbage')).toBe(0);
+    expect(parseEngineAddress({ DOCKER_HOST: 'ssh://gw@node2' }).modem).toMatchObject({
+      protocol: 'ssh',
+      host: 'node2',
+      port: 22,
+      username: 'gw',
+    });
+    expect(() => parseEngineAddress({ DOCKER_HOST: 'ftp://x' })).toThrow(/scheme/);
+  });
+
+  it('the CLI limit runs at most N at once and drops a waiter whose signal aborts', async () => {
+    const limit = new Limit(2);
+    let running = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    const task = () =>
+      new Promise<void>((resolve) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        release.push(() => {
+          running -= 1;
+          resolve();
+        });
+      });
+    const runs = [limit.run(task), limit.run(task), limit.run(task)];
+    const abort = new AbortController();
+    const dropped = limit.run(task, abort.signal);
+    expect(limit.load).toEqual({ running: 2, waiting: 2 });
+    abort.abort();
+    await expect(dropped).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    while (release.length > 0 || running > 0) {
+      release.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(runs);
+    expect(peak).toBe(2);
   });
 
   it('reads the compose major version', () => {

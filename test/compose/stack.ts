@@ -5,7 +5,7 @@ import { ComposeSupervisor, type ComposeSupervisorConfig } from '../../src/compo
 import type { InstanceState } from '../../src/state/instance-state.js';
 import type { CrashDetails, OutputLine } from '../../src/supervisor.js';
 import { testProjectName } from '../support/run-id.js';
-import { type Child, cmdlineOf, liveChildrenWith } from './children.js';
+import { type Child, liveChildrenWith } from './children.js';
 import { docker, downProject, FIXTURES, triggerDir } from './engine.js';
 
 /** A supervisor on a fixture stack, with what a test needs to steer and observe it. */
@@ -138,17 +138,10 @@ export async function projectContainers(project: string): Promise<string[]> {
 }
 
 /**
- * The live docker and compose processes the stack's supervisor spawned: every one of them gets the
- * stack's own `GW_TRIGGER_DIR` through `env`, so tests running side by side do not see each other's.
+ * The live docker and compose processes the stack's supervisor spawned (only compose commands
+ * now): every one gets the stack's own `GW_TRIGGER_DIR` through `env`, so tests running side by
+ * side do not see each other's.
  */
 export function childrenOf(s: TestStack): Promise<Child[]> {
   return liveChildrenWith('GW_TRIGGER_DIR', s.trigger);
-}
-
-/** The pid of the supervisor's `docker events` process. */
-export async function eventsPid(s: TestStack): Promise<number | undefined> {
-  for (const pid of s.supervisor.childPids) {
-    if ((await cmdlineOf(pid)).includes(' events ')) return pid;
-  }
-  return undefined;
 }

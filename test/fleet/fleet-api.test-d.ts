@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
+  type AnySupervisor,
   type ComposeSupervisor,
   createSupervisor,
   Fleet,
@@ -31,7 +32,12 @@ describe('fleet public types', () => {
   it('Fleet keeps the added type and takes commands as unknown', () => {
     const fleet = new Fleet();
     expectTypeOf(fleet.add(new FakeSupervisor({ id: 'a' }))).toEqualTypeOf<FakeSupervisor>();
-    expectTypeOf(fleet.get('a')).toEqualTypeOf<Supervisor | undefined>();
+    expectTypeOf(fleet.get('a')).toEqualTypeOf<AnySupervisor | undefined>();
+    const got = fleet.get('a');
+    // A process instance's pid needs no cast: narrow on kind.
+    if (got?.kind === 'process') expectTypeOf(got.pid).toEqualTypeOf<number | undefined>();
+    const own = new Fleet<Supervisor>();
+    expectTypeOf(own.get('a')).toEqualTypeOf<Supervisor | undefined>();
     expectTypeOf(fleet.dispatch).parameter(0).toEqualTypeOf<unknown>();
     expectTypeOf(
       fleet.dispatch({ instanceId: 'a', action: 'start' }),
@@ -40,7 +46,14 @@ describe('fleet public types', () => {
     expectTypeOf(fleet.states()).toEqualTypeOf<AsyncIterableIterator<FleetStateEvent>>();
     expectTypeOf(fleet.stopAll()).resolves.toEqualTypeOf<string[]>();
     expectTypeOf<FleetCommand['action']>().toEqualTypeOf<FleetAction>();
-    expectTypeOf<FleetAction>().toEqualTypeOf<'start' | 'stop' | 'restart' | 'kill'>();
+    expectTypeOf<FleetAction>().toEqualTypeOf<'start' | 'stop' | 'restart' | 'kill' | 'send'>();
     expectTypeOf(fleet).toMatchTypeOf<AsyncDisposable>();
+    expectTypeOf(fleet.close).returns.toEqualTypeOf<Promise<void>>();
+    fleet.on('crash', (instanceId, details) => {
+      expectTypeOf(instanceId).toEqualTypeOf<string>();
+      expectTypeOf(details.exitCode).toEqualTypeOf<number | undefined>();
+    });
+    // @ts-expect-error a typo in a fleet event name does not compile
+    fleet.on('crashed', () => undefined);
   });
 });

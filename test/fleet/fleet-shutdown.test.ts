@@ -4,8 +4,8 @@ import { FakeSupervisor } from '../../src/testing/index.js';
 
 /** A fake whose disposal fails, as a supervisor whose engine went away might. */
 class BrokenDisposal extends FakeSupervisor {
-  protected override async disposeResources(): Promise<void> {
-    await super.disposeResources();
+  override async close(): Promise<void> {
+    await super.close();
     throw new GamewardError('ERR_STOP_FAILED', 'engine gone', { instanceId: this.instanceId });
   }
 }

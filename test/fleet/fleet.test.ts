@@ -99,7 +99,7 @@ describe('Fleet.dispatch', () => {
     const error = await fleet.dispatch({ instanceId: 'nope', action: 'start' }).catch((e) => e);
     expect(error).toBeInstanceOf(GamewardError);
     expect(error).toMatchObject({ code: 'ERR_UNKNOWN_INSTANCE', instanceId: 'nope' });
-    expect(error.message).toBe('Unknown instance "nope": the fleet holds "alpha"');
+    expect(error.message).toBe('Instance "nope": is not in the fleet, which holds "alpha"');
   });
 
   it('rejects an unknown action with ERR_INVALID_ACTION naming it', async () => {
@@ -125,7 +125,7 @@ describe('Fleet.dispatch', () => {
     [{ action: 'start' }, '`instanceId` to be a non-empty string, got `undefined`'],
     [{ instanceId: '', action: 'start' }, 'got `""` (string)'],
     [{ instanceId: 7, action: 'start' }, 'got `7` (number)'],
-    [{ instanceId: 'alpha' }, '`action` to be one of start, stop, restart, kill, got `undefined`'],
+    [{ instanceId: 'alpha' }, '`action` to be one of start, stop, restart, kill, send, got `undefined`'],
     [{ instanceId: 'alpha', action: 1 }, 'got `1` (number)'],
     [{ instanceId: 'alpha', action: 'stop', force: true }, 'unknown command field `force`'],
   ])('rejects the malformed command %j with ERR_INVALID_ARGUMENT', async (command, message) => {
@@ -191,9 +191,11 @@ describe('Fleet.states', () => {
     await take(states, 1);
     const pending = states.next();
     controller.abort();
-    await expect(pending).resolves.toEqual({ value: undefined, done: true });
+    // As `events.on()` does: the aborted iterator rejects with an AbortError, then is done.
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED' });
+    await expect(states.next()).resolves.toEqual({ value: undefined, done: true });
     const aborted = fleet.states({ signal: controller.signal });
-    await expect(aborted.next()).resolves.toEqual({ value: undefined, done: true });
+    await expect(aborted.next()).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('drops the oldest events for a slow consumer, never the newest', async () => {

@@ -68,7 +68,8 @@ describe('console: output', () => {
     await server.waitFor('crashed');
     await nextLine(server, /Fatal error/);
     controller.abort();
-    await reading;
+    // An aborted iterator rejects with an AbortError, as `events.on()` does.
+    await expect(reading).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED' });
     expect(seen.map((l) => [l.stream, l.text])).toEqual([
       ['stdout', 'Loading world chunk 1'],
       ['stdout', 'Loading world chunk 2'],

@@ -150,7 +150,8 @@ describe('spawn failures (issue 3 fix 2: never stuck in starting)', () => {
       readiness: { pattern: 'never printed', timeoutMs: 20_000 },
     });
     const error = await server.start().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'ERR_SPAWN_FAILED' });
+    // It did start (as /bin/sh) and exited before it was ready.
+    expect(error).toMatchObject({ code: 'ERR_START_FAILED' });
     const state = server.state;
     expect(state.state).toBe('crashed');
     expect(state.state === 'crashed' && state.exitCode !== undefined && state.exitCode > 0).toBe(

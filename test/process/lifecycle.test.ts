@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe('ProcessSupervisor lifecycle', () => {
     expect(byName.state.state).toBe('stopped');
   });
 
-  it('looks a bare name up on PATH (the instance env PATH first) and defaults cwd to its directory', async () => {
+  it("looks a bare name up on PATH (the instance env PATH first) and runs it in the host's cwd, not the PATH folder", async () => {
     const binDir = dirname(process.execPath);
     await using server = new ProcessSupervisor({
       id: uniqueId(),
@@ -54,7 +54,18 @@ describe('ProcessSupervisor lifecycle', () => {
     });
     await server.start();
     const line = await nextLine(server, /^cwd=/);
-    expect(line.text).toBe(`cwd=${realpathSync(binDir)}`);
+    expect(line.text).toBe(`cwd=${realpathSync(process.cwd())}`);
+    expect(line.text).not.toBe(`cwd=${realpathSync(binDir)}`);
+  });
+
+  it("defaults cwd to the executable's folder when it is given as a path (as the seed did)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-cwd-'));
+    const script = join(dir, 'srv.sh');
+    writeFileSync(script, '#!/bin/sh\necho "cwd=$(pwd -P)"\nexec sleep 1000\n', { mode: 0o755 });
+    await using server = new ProcessSupervisor({ id: uniqueId(), executable: script });
+    await server.start();
+    const line = await nextLine(server, /^cwd=/);
+    expect(line.text).toBe(`cwd=${realpathSync(dir)}`);
   });
 
   it('passes args verbatim, never through a shell, and merges env over the host env', async () => {

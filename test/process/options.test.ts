@@ -1,11 +1,8 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isGamewardError } from '../../src/errors.js';
-import {
-  DEFAULT_KILL_GRACE_MS,
-  normalizeProcessConfig,
-  ProcessSupervisor,
-} from '../../src/process/index.js';
+import { DEFAULT_KILL_GRACE_MS, ProcessSupervisor } from '../../src/process/index.js';
+import { normalizeProcessConfig } from '../../src/process/options.js';
 
 function configError(config: unknown): Error {
   try {

@@ -116,7 +116,8 @@ describe('races: kill() from a state listener, inside the transition', () => {
         expect([true, 'ERR_KILLED']).toContain(result.ok || result.code);
       }
       expect(server.state.state).toBe('stopped');
-      expect(pids.size).toBe(1);
+      // A kill on `starting` cuts the launch short before anything was spawned.
+      expect(pids.size).toBe(label === 'starting' ? 0 : 1);
       expect([...pids].filter(isAlive)).toEqual([]);
     },
   );

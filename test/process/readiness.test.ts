@@ -96,7 +96,7 @@ describe('readiness', () => {
     });
     const states = recordStates(server);
     await expect(server.start()).rejects.toMatchObject({
-      code: 'ERR_SPAWN_FAILED',
+      code: 'ERR_START_FAILED',
       exitCode: 3,
       message: expect.stringContaining('before it was ready'),
     });

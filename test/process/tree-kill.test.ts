@@ -95,9 +95,26 @@ describe('the whole process tree stops (issue 3 fix 3)', () => {
   });
 });
 
-describe('a stop that cannot bring the tree down rejects (issue 3 fix 5)', () => {
-  it('ERR_STOP_FAILED and crashed when the tree outlives the kill grace; kill() later finishes it', async () => {
-    // killGraceMs 0: nothing may outlive SIGKILL even for an instant, so the stop must report it.
+describe('killGraceMs: 0 (issue 11 defect 4)', () => {
+  // 0.1.0 counted the root as alive until its exit event had been handled, so with no grace every
+  // kill() rejected ERR_STOP_FAILED and ended crashed although SIGKILL had worked. The root is now
+  // judged by /proc (a zombie is dead).
+  it('kill() with no grace resolves stopped, 30 times out of 30', async () => {
+    for (let i = 0; i < 30; i += 1) {
+      await using server = nodeServer('ignore-term.mjs', [], {
+        stopTimeoutMs: 60_000,
+        killGraceMs: 0,
+        readiness: { pattern: 'ready' },
+      });
+      await server.start();
+      const pid = server.pid as number;
+      await server.kill();
+      expect(server.state.state).toBe('stopped');
+      expect(isAlive(pid)).toBe(false);
+    }
+  });
+
+  it('stop() whose ladder ends in SIGKILL with no grace resolves stopped', async () => {
     await using server = nodeServer('ignore-term.mjs', [], {
       stopTimeoutMs: 100,
       killGraceMs: 0,
@@ -105,50 +122,8 @@ describe('a stop that cannot bring the tree down rejects (issue 3 fix 5)', () =>
     });
     await server.start();
     const pid = server.pid as number;
-    const error = await server.stop().catch((e: unknown) => e);
-    expect(error).toMatchObject({
-      code: 'ERR_STOP_FAILED',
-      message: expect.stringContaining(String(pid)),
-    });
-    expect(server.state.state).toBe('crashed');
-    // The exit arrives after all; the leftover is settled by kill().
-    await vi.waitFor(() => expect(server.pid).toBeUndefined(), { timeout: 5000 });
-    await server.kill();
+    await server.stop();
     expect(server.state.state).toBe('stopped');
     expect(isAlive(pid)).toBe(false);
-  });
-
-  it('stop() after a failed kill settles what was left: stopped', async () => {
-    await using server = nodeServer('ignore-term.mjs', [], {
-      stopTimeoutMs: 60_000,
-      killGraceMs: 0,
-      readiness: { pattern: 'ready' },
-    });
-    await server.start();
-    const pid = server.pid as number;
-    // kill() skips the 60 s ladder, and with no grace it cannot see the exit yet.
-    await expect(server.kill()).rejects.toMatchObject({ code: 'ERR_STOP_FAILED' });
-    await vi.waitFor(() => expect(server.pid).toBeUndefined(), { timeout: 5000 });
-    const states: string[] = [];
-    server.on('state', (s) => states.push(s.state));
-    await server.stop();
-    expect(states).toEqual(['stopping', 'stopped']);
-    expect(isAlive(pid)).toBe(false);
-  });
-
-  it('start() after a failed stop first makes sure the old tree is gone', async () => {
-    await using server = nodeServer('ignore-term.mjs', [], {
-      stopTimeoutMs: 100,
-      killGraceMs: 0,
-      readiness: { pattern: 'ready' },
-    });
-    await server.start();
-    const first = server.pid as number;
-    await expect(server.stop()).rejects.toMatchObject({ code: 'ERR_STOP_FAILED' });
-    await vi.waitFor(() => expect(server.pid).toBeUndefined(), { timeout: 5000 });
-    await server.start();
-    expect(server.state.state).toBe('running');
-    expect(server.pid).not.toBe(first);
-    expect(isAlive(first)).toBe(false);
   });
 });

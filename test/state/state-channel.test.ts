@@ -70,19 +70,21 @@ describe('StateChannel', () => {
     expect((await it.next()).value).toBe(States.starting);
   });
 
-  it('ends the iteration when the signal aborts', async () => {
+  it('rejects a pending next() with an AbortError when the signal aborts, then ends', async () => {
     const { c } = channel();
     const ac = new AbortController();
     const it = c.subscribe({ signal: ac.signal });
     await it.next();
     const pending = it.next();
     ac.abort();
-    expect(await pending).toEqual({ value: undefined, done: true });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED' });
+    expect(await it.next()).toEqual({ value: undefined, done: true });
   });
 
-  it('returns an already-ended iterator for an aborted signal', async () => {
+  it('an iterator made with an aborted signal rejects its first next() with an AbortError', async () => {
     const { c } = channel();
     const it = c.subscribe({ signal: AbortSignal.abort() });
+    await expect(it.next()).rejects.toMatchObject({ name: 'AbortError' });
     expect(await it.next()).toEqual({ value: undefined, done: true });
   });
 
@@ -142,12 +144,35 @@ describe('StateChannel', () => {
       await expect(p).rejects.toMatchObject({ code: 'ERR_ABORTED' });
     });
 
-    it('rejects with the signal reason when it is an Error', async () => {
+    it('rejects with an AbortError whose cause is the signal reason', async () => {
       const { c } = channel();
       const reason = new Error('shutting down');
-      await expect(c.waitFor('running', { signal: AbortSignal.abort(reason) })).rejects.toBe(
-        reason,
-      );
+      const error = await c.waitFor('running', { signal: AbortSignal.abort(reason) }).catch((e) => e);
+      expect(error).toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED', cause: reason });
+    });
+
+    it.each([Number.NaN, -1, 1.5, 3e9, '10'])('rejects timeoutMs %s with ERR_INVALID_ARGUMENT, never a 2 ms ERR_TIMEOUT', async (timeoutMs) => {
+      const { c } = channel();
+      const error = await c.waitFor('running', { timeoutMs: timeoutMs as number }).catch((e) => e);
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('timeoutMs') });
+    });
+
+    it('honours timeoutMs: Infinity as no timeout', async () => {
+      const { c } = channel();
+      const waiting = c.waitFor('starting', { timeoutMs: Number.POSITIVE_INFINITY });
+      c.set(States.starting);
+      await expect(waiting).resolves.toEqual(States.starting);
+    });
+
+    it('rejects (never throws) when the predicate throws', async () => {
+      const { c } = channel();
+      let result: Promise<unknown> | undefined;
+      expect(() => {
+        result = c.waitFor(() => {
+          throw new Error('bug');
+        });
+      }).not.toThrow();
+      await expect(result).rejects.toThrow('bug');
     });
 
     it('rejects ERR_DISPOSED when the channel closes', async () => {

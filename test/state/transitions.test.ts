@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { assertTransition } from '../../src/state/transitions.js';
 import {
-  assertTransition,
   canTransition,
   crashed,
   type InstanceState,

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { GamewardError, type InstanceState, States } from '../../src/index.js';
 import { FakeSupervisor } from '../../src/testing/index.js';
@@ -46,11 +47,12 @@ describe('FakeSupervisor', () => {
     await fake.start();
     fake.emitOutput('loading map');
     fake.emitOutput('segfault!', 'stderr');
-    const crash = vi.fn();
-    fake.on('crash', crash);
+    const crash = once(fake, 'crash');
     fake.crash(139, 'SIGSEGV');
     expect(fake.state).toEqual({ state: 'crashed', exitCode: 139, signal: 'SIGSEGV' });
-    expect(crash).toHaveBeenCalledWith(
+    // The crash event follows the `crashed` transition, as on every plane.
+    const [details] = await crash;
+    expect(details).toEqual(
       expect.objectContaining({
         exitCode: 139,
         signal: 'SIGSEGV',
@@ -76,18 +78,22 @@ describe('FakeSupervisor', () => {
 
   it('fails the next call on demand, once', async () => {
     await using fake = new FakeSupervisor({ id: 'fake-7' });
+    // A launch that fails leaves the instance crashed (no code), as on every plane.
     const boom = new GamewardError('ERR_SPAWN_FAILED', 'nope');
     fake.failNext('start', boom);
     await expect(fake.start()).rejects.toBe(boom);
-    expect(fake.state).toBe(States.stopped);
+    expect(fake.state).toEqual({ state: 'crashed' });
     await fake.start();
     expect(fake.state).toBe(States.running);
-    const refused = new GamewardError('ERR_NOT_RUNNING', 'no');
+    // A kill whose halt fails leaves it crashed; a later kill finishes the job.
+    const refused = new GamewardError('ERR_STOP_FAILED', 'no');
     fake.failNext('kill', refused);
     const killing = fake.kill();
     expect(killing).toBeInstanceOf(Promise);
     await expect(killing).rejects.toBe(refused);
-    expect(fake.state).toBe(States.running);
+    expect(fake.state).toEqual({ state: 'crashed' });
+    await fake.kill();
+    expect(fake.state).toBe(States.stopped);
   });
 
   it('accepts console commands only while running, one line at a time', async () => {
@@ -123,6 +129,9 @@ describe('FakeSupervisor', () => {
   it('reports the stats it was given, and streams them only while iterated', async () => {
     await using fake = new FakeSupervisor({ id: 'fake-11' });
     fake.setStats({ cpuPercent: 12.5, memoryBytes: 1024, processCount: 2 });
+    // Nothing runs: rejected, as on every plane.
+    await expect(fake.stats()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING' });
+    await fake.start();
     const ac = new AbortController();
     const samples = [];
     for await (const s of fake.statsStream({ intervalMs: 1, signal: ac.signal })) {

@@ -5,6 +5,7 @@ import {
   fromWire,
   GamewardError,
   type InstanceState,
+  isGamewardError,
   type OutputLine,
   type StateLabel,
   type Supervisor,
@@ -43,7 +44,13 @@ describe('public types', () => {
 
   it('gives GamewardError a stable code union', () => {
     const e = new GamewardError('ERR_TIMEOUT', 'x', { instanceId: 'a' });
-    expectTypeOf(e.code).toEqualTypeOf<ErrorCode>();
+    expectTypeOf(e.code).toEqualTypeOf<'ERR_TIMEOUT'>();
+    const any: GamewardError = e;
+    expectTypeOf(any.code).toEqualTypeOf<ErrorCode>();
+    const caught: unknown = e;
+    if (isGamewardError(caught, 'ERR_NOT_RUNNING')) {
+      expectTypeOf(caught.code).toEqualTypeOf<'ERR_NOT_RUNNING'>();
+    }
     expectTypeOf(e).toMatchTypeOf<Error>();
     // @ts-expect-error unknown codes are refused at compile time
     new GamewardError('ERR_NOPE', 'x');

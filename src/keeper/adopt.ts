@@ -1,0 +1,168 @@
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { GamewardError } from '../errors.js';
+import {
+  isKeepersChild,
+  type KeptExited,
+  type KeptHandlers,
+  KeptServer,
+  toOutcome,
+} from './kept-server.js';
+import { KEPT_TOKEN_ENV, type KeptPaths, keptPaths } from './layout.js';
+import {
+  currentBootId,
+  isSameLiveProcess,
+  pidsWithEnv,
+  runsScript,
+  viewProcess,
+  writesTo,
+} from './proc-identity.js';
+import { type KeeperMeta, parseCursor, parseExit, parseMeta } from './records.js';
+
+/** What the caller expects to find in the folder. */
+export interface KeptExpectation {
+  /** Named in error messages. */
+  readonly instanceId?: string;
+  /** When set, a folder that ran another executable is refused (ERR_INVALID_STATE). */
+  readonly file?: string;
+}
+
+/** What {@link adoptKept} found. */
+export type AdoptResult =
+  | { readonly kind: 'running'; readonly server: KeptServer }
+  | KeptExited
+  | {
+      readonly kind: 'gone';
+      readonly reason: 'keeper-killed' | 'reboot' | 'incomplete';
+      /** Processes still carrying the server's token, now unmanaged: the caller decides (kill them). */
+      readonly strayPids: readonly number[];
+    }
+  | { readonly kind: 'absent' };
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function foreign(where: string, expected: KeptExpectation, why: string): GamewardError {
+  const who =
+    expected.instanceId === undefined ? '' : ` of instance ${JSON.stringify(expected.instanceId)}`;
+  return new GamewardError(
+    'ERR_INVALID_STATE',
+    `Refusing the keeper folder ${where}${who}: ${why}`,
+    {
+      instanceId: expected.instanceId,
+    },
+  );
+}
+
+/** The folder must be a directory of ours that nobody else can write. */
+function checkFolder(dir: string, expected: KeptExpectation): void {
+  const stats = statSync(dir);
+  if (!stats.isDirectory()) throw foreign(dir, expected, 'it is not a directory');
+  if (typeof process.getuid === 'function' && stats.uid !== process.getuid()) {
+    throw foreign(dir, expected, `it belongs to uid ${stats.uid}`);
+  }
+  if ((stats.mode & 0o077) !== 0) {
+    throw foreign(dir, expected, `its mode is ${(stats.mode & 0o777).toString(8)}, expected 700`);
+  }
+}
+
+function checkSpec(paths: KeptPaths, expected: KeptExpectation): void {
+  if (expected.file === undefined) return;
+  const text = readText(paths.spec);
+  let file: unknown;
+  try {
+    file = text === undefined ? undefined : (JSON.parse(text) as { file?: unknown }).file;
+  } catch {
+    file = undefined;
+  }
+  if (file !== expected.file) {
+    throw foreign(
+      paths.dir,
+      expected,
+      `it ran ${JSON.stringify(file)}, expected ${JSON.stringify(expected.file)}`,
+    );
+  }
+}
+
+async function strays(meta: KeeperMeta): Promise<number[]> {
+  return meta.token === undefined ? [] : pidsWithEnv(KEPT_TOKEN_ENV, meta.token);
+}
+
+/**
+ * Looks at an instance folder and takes over what runs there. Never adopts or signals a process
+ * that is not this folder's: the keeper must run `<dir>/keeper.sh` (real paths compared) and the
+ * server's stdout must be `<dir>/out.pipe`; pid, start time and boot id from the files only say
+ * where to look. A copied folder, a planted pid or a newer protocol is refused with
+ * ERR_INVALID_STATE; a damaged record too. Resolves to:
+ * - `running`: the same server, its output replayed from the last host's cursor, then live;
+ * - `exited`: it ended while no host was there (its exit record);
+ * - `gone`: no keeper and no record (keeper SIGKILLed, or the machine rebooted);
+ * - `absent`: nothing was ever launched here.
+ */
+export async function adoptKept(
+  dir: string,
+  expected: KeptExpectation,
+  handlers: KeptHandlers = {},
+): Promise<AdoptResult> {
+  let realDir: string;
+  try {
+    realDir = realpathSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw error;
+  }
+  checkFolder(realDir, expected);
+  const paths = keptPaths(realDir);
+  const metaText = readText(paths.meta);
+  const exitText = () => readText(paths.exit);
+  if (metaText === undefined) {
+    if (readText(paths.spec) === undefined) return { kind: 'absent' };
+    const record = exitText();
+    if (record !== undefined) return toOutcome(parseExit(record, paths.exit));
+    return { kind: 'gone', reason: 'incomplete', strayPids: [] };
+  }
+  const meta = parseMeta(metaText, paths.meta);
+  checkSpec(paths, expected);
+  const exited = () => {
+    const record = exitText();
+    return record === undefined ? undefined : toOutcome(parseExit(record, paths.exit));
+  };
+  if (meta.bootId !== currentBootId())
+    return exited() ?? { kind: 'gone', reason: 'reboot', strayPids: [] };
+  const keeperView = viewProcess(meta.keeperPid);
+  const keeperLive =
+    keeperView !== undefined &&
+    !keeperView.zombie &&
+    (meta.keeperStart === undefined || keeperView.startTime === meta.keeperStart);
+  const bound = keeperLive ? runsScript(meta.keeperPid, paths.script) : 'exiting';
+  if (bound !== 'yes') {
+    // Same pid and start time but another script: the keeper of the folder this one was copied from.
+    if (bound === 'no' && meta.keeperStart !== undefined) {
+      throw foreign(
+        realDir,
+        expected,
+        `pid ${meta.keeperPid} runs another folder's keeper (a copied folder?)`,
+      );
+    }
+    return exited() ?? { kind: 'gone', reason: 'keeper-killed', strayPids: await strays(meta) };
+  }
+  const serverOurs =
+    (isSameLiveProcess(meta.serverPid, meta.serverStart) &&
+      writesTo(meta.serverPid, paths.outPipe)) ||
+    isKeepersChild(meta.serverPid, meta.serverStart, meta.keeperPid);
+  // A server that just ended is no longer a child to check, but then its exit record is there.
+  if (!serverOurs && exitText() === undefined) {
+    throw foreign(
+      realDir,
+      expected,
+      `pid ${meta.serverPid} is not the server of this folder (a planted pid?)`,
+    );
+  }
+  const cursor = parseCursor(readText(paths.cursor));
+  return { kind: 'running', server: new KeptServer(paths, meta, cursor, handlers, true) };
+}

@@ -1,0 +1,93 @@
+import type { AutoRestartConfig } from '../../src/policy/auto-restart.js';
+import { ProcessSupervisor } from '../../src/process/index.js';
+import type { Supervisor } from '../../src/supervisor.js';
+import { FakeSupervisor } from '../../src/testing/index.js';
+import { fixture } from '../process/helpers.js';
+
+/** What a contract test asks of the workload behind a supervisor. */
+export interface ContractOptions {
+  readonly id: string;
+  /** The workload runs but never prints its ready line. */
+  readonly neverReady?: boolean;
+  /** The workload exits with this code right after it was launched, before it is ready. */
+  readonly exitAtStart?: number;
+  /** Bounds the starting phase (readiness.timeoutMs). */
+  readonly startTimeoutMs?: number;
+  readonly autoRestart?: Partial<AutoRestartConfig>;
+}
+
+/**
+ * One plane under the contract: how to build a supervisor on it, and how to make its workload
+ * die from the outside. Later planes add an entry here and nothing else.
+ */
+export interface PlaneUnderTest {
+  readonly name: string;
+  /** Why the plane cannot run on this machine, or undefined when it can. */
+  unavailable(): Promise<string | undefined>;
+  make(options: ContractOptions): Supervisor;
+  /** Makes the running workload die (nobody asked) with `code`, as its world would. */
+  crash(supervisor: Supervisor, code: number): Promise<void>;
+  /** The exit code the plane reports for `crash(…, code)`. */
+  reportedCode(code: number): number;
+  /** Lines the workload prints before it is ready, for crash reports (at least one). */
+  readonly bootLine: RegExp;
+}
+
+const READY = 'Server started';
+
+export const fakePlane: PlaneUnderTest = {
+  name: 'fake',
+  unavailable: async () => undefined,
+  make(options) {
+    const fake = new FakeSupervisor({
+      id: options.id,
+      startDelayMs: 20,
+      readiness: { pattern: READY, timeoutMs: options.startTimeoutMs ?? 10_000 },
+      autoRestart: options.autoRestart,
+    });
+    // The fake world "prints" like the fixture server: a boot line, then (maybe) the ready line.
+    fake.on('state', (next) => {
+      if (next.state !== 'starting') return;
+      setTimeout(() => {
+        if (fake.state.state !== 'starting') return;
+        fake.emitOutput('Loading world chunk 1');
+        if (options.exitAtStart !== undefined) fake.crash(options.exitAtStart);
+        else if (!options.neverReady) fake.emitOutput(READY);
+      }, 30);
+    });
+    return fake;
+  },
+  async crash(supervisor, code) {
+    (supervisor as FakeSupervisor).crash(code);
+  },
+  reportedCode: (code) => code,
+  bootLine: /Loading world chunk 1/,
+};
+
+export const processPlane: PlaneUnderTest = {
+  name: 'process',
+  unavailable: async () => undefined,
+  make(options) {
+    const args = [fixture('fake-game-server.mjs'), '--boot-lines=1'];
+    if (options.neverReady) args.push('--no-ready');
+    if (options.exitAtStart !== undefined) args.push(`--exit-at-boot=${options.exitAtStart}`);
+    return new ProcessSupervisor({
+      id: options.id,
+      executable: process.execPath,
+      args,
+      stopCommand: 'quit',
+      stopTimeoutMs: 5000,
+      restartDelayMs: 0,
+      readiness: { pattern: READY, timeoutMs: options.startTimeoutMs ?? 10_000 },
+      autoRestart: options.autoRestart,
+    });
+  },
+  async crash(supervisor, code) {
+    await supervisor.send(`crash ${code}`);
+  },
+  reportedCode: (code) => code,
+  bootLine: /Loading world chunk 1/,
+};
+
+/** Every plane the contract runs over. */
+export const planes: readonly PlaneUnderTest[] = [fakePlane, processPlane];
