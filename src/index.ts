@@ -5,7 +5,6 @@
  */
 export * from './compose/index.js';
 export type { ReadinessConfig } from './console/readiness.js';
-export type { CoreOptions } from './core/supervisor-core.js';
 export {
   DEFAULT_CRASH_LINES,
   DEFAULT_RESTART_DELAY_MS,
@@ -13,7 +12,14 @@ export {
   type LifecycleConfig,
   type SupervisorOptions,
 } from './core/settings.js';
-export { type ErrorCode, ErrorCodes, GamewardError, type GamewardErrorOptions, isGamewardError } from './errors.js';
+export type { CoreOptions } from './core/supervisor-core.js';
+export {
+  type ErrorCode,
+  ErrorCodes,
+  GamewardError,
+  type GamewardErrorOptions,
+  isGamewardError,
+} from './errors.js';
 export * from './fleet/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type AutoRestartConfig, DEFAULT_AUTO_RESTART } from './policy/auto-restart.js';

@@ -35,7 +35,11 @@ export class ComposeCli {
   readonly #env: Record<string, string | undefined>;
   readonly #ping: EnginePing;
 
-  constructor(config: NormalizedComposeConfig, env: Record<string, string | undefined>, ping: EnginePing) {
+  constructor(
+    config: NormalizedComposeConfig,
+    env: Record<string, string | undefined>,
+    ping: EnginePing,
+  ) {
     this.#config = config;
     this.#env = env;
     this.#ping = ping;
@@ -66,7 +70,10 @@ export class ComposeCli {
   async services(call: ComposeCall): Promise<string[]> {
     const files = this.#config.files.flatMap((f) => ['-f', f]);
     const out = await this.#run('compose config', [...files, 'config', '--services'], call);
-    return out.split('\n').map((s) => s.trim()).filter((s) => s.length > 0);
+    return out
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   }
 
   #run(label: string, args: readonly string[], call: ComposeCall): Promise<string> {

@@ -11,8 +11,8 @@ import { ComposeCli } from './compose-cli.js';
 import type { ContainerInfo, TableChange } from './container-table.js';
 import { engineFailure } from './failure.js';
 import type { NormalizedComposeConfig } from './options.js';
-import { StackWatch } from './stack-watch.js';
 import { missingServices, needsHealthcheck, observationOf, viewStack } from './stack-view.js';
+import { StackWatch } from './stack-watch.js';
 
 /** Where the current run is, as far as facts go: what the next event means. */
 type Run = 'none' | 'starting' | 'up' | 'ended';
@@ -150,7 +150,9 @@ export class ComposePlane implements Plane {
     try {
       if (force) {
         // kill wins: what is in flight is cut short first (its process group killed).
-        const killed = new GamewardError('ERR_KILLED', 'was killed', { instanceId: this.#config.id });
+        const killed = new GamewardError('ERR_KILLED', 'was killed', {
+          instanceId: this.#config.id,
+        });
         this.#launch?.abort.abort(killed);
         this.#stopping?.abort.abort(killed);
         await Promise.all([this.#launch?.done, this.#stopping?.done]);
@@ -175,9 +177,13 @@ export class ComposePlane implements Plane {
 
   send(): Promise<void> {
     return Promise.reject(
-      new GamewardError('ERR_UNSUPPORTED', 'is a compose stack: its services have no console input', {
-        instanceId: this.#config.id,
-      }),
+      new GamewardError(
+        'ERR_UNSUPPORTED',
+        'is a compose stack: its services have no console input',
+        {
+          instanceId: this.#config.id,
+        },
+      ),
     );
   }
 
@@ -198,7 +204,9 @@ export class ComposePlane implements Plane {
   }
 
   async release(): Promise<void> {
-    const disposed = new GamewardError('ERR_DISPOSED', 'has been disposed', { instanceId: this.#config.id });
+    const disposed = new GamewardError('ERR_DISPOSED', 'has been disposed', {
+      instanceId: this.#config.id,
+    });
     this.#released.abort(disposed);
     this.#launch?.abort.abort(disposed);
     this.#stopping?.abort.abort(disposed);
@@ -218,6 +226,8 @@ export class ComposePlane implements Plane {
       return;
     }
     if (change.kind === 'start') {
+      // Started again without a death seen in between: the death was missed, not invented.
+      if (change.missedDeath) this.#exited({ service: c.service });
       // A line can precede the start event: read from the end of the previous run.
       this.#watch.logs.follow(c, c.finishedAt ?? this.#launch?.since ?? 0);
       this.#revived();
@@ -309,7 +319,10 @@ export class ComposePlane implements Plane {
     if (missing.length === 0 || this.#run !== 'starting') return;
     const unseen = missing.filter((s) => !this.#seen.has(s));
     if (unseen.length > 0) {
-      const defined = await this.#cli.services({ signal, timeoutMs: this.#config.engineTimeoutMs * 2 });
+      const defined = await this.#cli.services({
+        signal,
+        timeoutMs: this.#config.engineTimeoutMs * 2,
+      });
       const ghosts = unseen.filter((s) => !defined.includes(s));
       if (ghosts.length > 0) {
         await this.#cleanUp();
@@ -330,7 +343,9 @@ export class ComposePlane implements Plane {
     const seconds = Math.ceil(this.#config.stopTimeoutMs / 1000);
     // compose stops services in dependency order: allow two budgets, plus the engine's bound.
     const call = { signal: joined, timeoutMs: 2 * seconds * 1000 + this.#config.engineTimeoutMs };
-    const run = this.#config.removeOnStop ? this.#cli.down(seconds, call) : this.#cli.stop(seconds, call);
+    const run = this.#config.removeOnStop
+      ? this.#cli.down(seconds, call)
+      : this.#cli.stop(seconds, call);
     const done = run.then(
       () => undefined,
       () => undefined,
@@ -377,7 +392,12 @@ export class ComposePlane implements Plane {
 
   async #ping(): Promise<boolean> {
     try {
-      await this.#engine.client.json('GET', '/_ping', {}, { timeoutMs: this.#config.engineTimeoutMs });
+      await this.#engine.client.json(
+        'GET',
+        '/_ping',
+        {},
+        { timeoutMs: this.#config.engineTimeoutMs },
+      );
       return true;
     } catch {
       return false;

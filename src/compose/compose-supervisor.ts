@@ -23,7 +23,11 @@ export class ComposeSupervisor extends SupervisorCore<ComposePlane> {
   constructor(config: ComposeSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeComposeConfig(config);
     checkEngineAddress(normalized);
-    super(new ComposePlane(normalized, safeLogger(options.logger)), lifecycleSettings(normalized), options);
+    super(
+      new ComposePlane(normalized, safeLogger(options.logger)),
+      lifecycleSettings(normalized),
+      options,
+    );
     this.config = normalized;
   }
 

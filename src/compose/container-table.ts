@@ -25,7 +25,13 @@ export interface ContainerInfo {
 
 /** What changed when an event was applied. */
 export type TableChange =
-  | { readonly kind: 'start'; readonly container: ContainerInfo; readonly known: boolean }
+  | {
+      readonly kind: 'start';
+      readonly container: ContainerInfo;
+      readonly known: boolean;
+      /** It was running already: its death was missed (an engine restart, a lost stream). */
+      readonly missedDeath: boolean;
+    }
   | { readonly kind: 'die'; readonly container: ContainerInfo }
   | { readonly kind: 'health'; readonly container: ContainerInfo }
   | { readonly kind: 'other'; readonly container: ContainerInfo | undefined };
@@ -144,13 +150,24 @@ export class ContainerTable {
     // Every applied event moves `since`, so a later snapshot cannot undo it.
     const next = { ...changed, since: Math.max(base.since, event.time) };
     this.#entries.set(k, { info: next, seq: this.#seq });
-    if (previous !== undefined && sameInfo(previous, next)) return undefined;
-    if (event.action === 'start')
-      return { kind: 'start', container: next, known: previous !== undefined };
+    const missedDeath = event.action === 'start' && isNewRun(previous, event.time);
+    if (previous !== undefined && !missedDeath && sameInfo(previous, next)) return undefined;
+    if (event.action === 'start') {
+      return { kind: 'start', container: next, known: previous !== undefined, missedDeath };
+    }
     if (event.action === 'die') return { kind: 'die', container: next };
     if (event.action === 'health_status') return { kind: 'health', container: next };
     return { kind: 'other', container: next };
   }
+}
+
+// Inspect's StartedAt precedes the start event's time by a little: only a later start is a new run.
+const SAME_RUN_MS = 1000;
+
+/** A start of a container known to be running, well after its known start: a death was missed. */
+function isNewRun(previous: ContainerInfo | undefined, time: number): boolean {
+  if (previous?.status !== 'running' || previous.startedAt === undefined) return false;
+  return time - previous.startedAt > SAME_RUN_MS;
 }
 
 function nextInfo(c: ContainerInfo, e: ContainerEvent): ContainerInfo | undefined {

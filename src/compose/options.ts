@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ConfigValidator } from '../config/validate.js';
+import { DEFAULT_READINESS_TIMEOUT_MS } from '../console/readiness.js';
 import {
   type ConfigTable,
   DEFAULT_CRASH_LINES,
@@ -10,7 +11,6 @@ import {
   type Normalized,
   normalizeConfig,
 } from '../core/settings.js';
-import { DEFAULT_READINESS_TIMEOUT_MS } from '../console/readiness.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../engine/client.js';
 
 /** The graceful stop budget handed to `compose stop -t` (the seed's 30 s). */
@@ -76,7 +76,11 @@ export const composeTable = {
     value === undefined ? undefined : normalizeProjectName(value, v),
   services: (value: unknown, v: ConfigValidator): readonly string[] | undefined =>
     normalizeServices(value, v),
-  env: (value: unknown, v: ConfigValidator, field: string): Readonly<Record<string, string>> | undefined =>
+  env: (
+    value: unknown,
+    v: ConfigValidator,
+    field: string,
+  ): Readonly<Record<string, string>> | undefined =>
     value === undefined ? undefined : Object.freeze(v.env(field, value)),
   removeOnStop: (value: unknown, v: ConfigValidator, field: string): boolean =>
     value === undefined ? false : v.boolean(field, value),

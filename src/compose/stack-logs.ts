@@ -38,7 +38,11 @@ export class StackLogs {
   }
 
   /** Follows a container's output from `sinceMs` on, unless its current run is followed. */
-  follow(container: { readonly id: string; readonly service: string }, sinceMs: number, tail?: number): void {
+  follow(
+    container: { readonly id: string; readonly service: string },
+    sinceMs: number,
+    tail?: number,
+  ): void {
     if (this.#current.has(container.id)) return;
     const { service, id } = container;
     const follow = followLogs(this.#init.client, id, {

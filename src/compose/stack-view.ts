@@ -74,7 +74,9 @@ export function observationOf(
   const view = viewStack(table, services);
   switch (view.kind) {
     case 'up': {
-      const starts = table.selected(services).flatMap((c) => (c.startedAt === undefined ? [] : [c.startedAt]));
+      const starts = table
+        .selected(services)
+        .flatMap((c) => (c.startedAt === undefined ? [] : [c.startedAt]));
       return { kind: 'running', since: starts.length === 0 ? undefined : Math.max(...starts) };
     }
     case 'starting':

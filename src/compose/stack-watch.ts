@@ -1,11 +1,17 @@
-import type { Engine } from '../engine/registry.js';
 import type { ListedContainer } from '../engine/containers.js';
 import { inspectContainer, listComposeContainers } from '../engine/containers.js';
 import type { HubSubscriber } from '../engine/event-hub.js';
 import type { ContainerEvent } from '../engine/events.js';
+import type { Engine } from '../engine/registry.js';
 import type { Logger } from '../logger.js';
 import type { OutputLine } from '../supervisor.js';
-import { type ContainerInfo, ContainerTable, fromInspect, fromListed, type TableChange } from './container-table.js';
+import {
+  type ContainerInfo,
+  ContainerTable,
+  fromInspect,
+  fromListed,
+  type TableChange,
+} from './container-table.js';
 import type { NormalizedComposeConfig } from './options.js';
 import { StackLogs } from './stack-logs.js';
 
@@ -79,10 +85,15 @@ export class StackWatch implements HubSubscriber {
   }
 
   /** Inspects the given containers (start and exit times, healthchecks) into the table. */
-  async inspect(containers: readonly ContainerInfo[], signal?: AbortSignal): Promise<ContainerInfo[]> {
+  async inspect(
+    containers: readonly ContainerInfo[],
+    signal?: AbortSignal,
+  ): Promise<ContainerInfo[]> {
     const mark = this.table.mark();
     const call = { signal, timeoutMs: this.#init.config.engineTimeoutMs };
-    const raw = await Promise.all(containers.map((c) => inspectContainer(this.#init.engine.client, c.id, call)));
+    const raw = await Promise.all(
+      containers.map((c) => inspectContainer(this.#init.engine.client, c.id, call)),
+    );
     const infos = raw.flatMap((r) => {
       const info = fromInspect(r);
       return info === undefined ? [] : [info];

@@ -16,7 +16,8 @@ function fail(instanceId: string, field: string, expected: string, value: unknow
 /** `{ signal }` of a lifecycle call: absent, or an AbortSignal. */
 export function checkCallOptions(instanceId: string, options: CallOptions | undefined): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) fail(instanceId, 'options', 'an object', options);
+  if (typeof options !== 'object' || options === null)
+    fail(instanceId, 'options', 'an object', options);
   const { signal } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     fail(instanceId, 'signal', 'an AbortSignal', signal);

@@ -8,7 +8,7 @@ import {
 import type { Logger } from '../logger.js';
 import {
   type AutoRestartConfig,
-  DEFAULT_AUTO_RESTART,
+  type AutoRestartOptions,
   normalizeAutoRestart,
 } from '../policy/auto-restart.js';
 
@@ -32,7 +32,7 @@ export interface LifecycleConfig {
    */
   readiness?: { pattern?: RegExp | string | undefined; timeoutMs?: number | undefined } | undefined;
   /** Automatic restarts after a crash (off unless given; an object enables them). */
-  autoRestart?: Partial<AutoRestartConfig> | undefined;
+  autoRestart?: AutoRestartOptions | undefined;
   /** The graceful stop budget, default 30000 ms. */
   stopTimeoutMs?: number | undefined;
   /** Pause between stop and start in `restart()`, default 2000 ms. */
@@ -87,7 +87,7 @@ export const lifecycleTable = {
   readiness: (value: unknown, v: ConfigValidator): ReadinessConfig | undefined =>
     normalizeReadiness(value, v),
   autoRestart: (value: unknown, v: ConfigValidator): AutoRestartConfig =>
-    value === undefined ? DEFAULT_AUTO_RESTART : normalizeAutoRestart(value, v),
+    normalizeAutoRestart(value, v),
   stopTimeoutMs: duration(DEFAULT_STOP_TIMEOUT_MS),
   restartDelayMs: duration(DEFAULT_RESTART_DELAY_MS),
   stopOnDispose: flag(true),

@@ -2,7 +2,12 @@ import { EventEmitter } from 'node:events';
 import { DEFAULT_OUTPUT_ITERATOR_BUFFER, OutputHub } from '../console/output-hub.js';
 import { OutputRing } from '../console/output-ring.js';
 import { createLineMatcher } from '../console/readiness.js';
-import { describeValue, type ErrorCode, GamewardError, type GamewardErrorOptions } from '../errors.js';
+import {
+  describeValue,
+  type ErrorCode,
+  GamewardError,
+  type GamewardErrorOptions,
+} from '../errors.js';
 import { type Logger, safeLogger } from '../logger.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import {
@@ -23,9 +28,9 @@ import type {
   SupervisorKind,
 } from '../supervisor.js';
 import { abortError, delay, isUserAbort, raceAbort } from '../util/abort.js';
+import { checkBufferSize, checkCallOptions, checkInterval, checkLimit } from './arguments.js';
 import { CallQueue, type PendingCall } from './call-queue.js';
 import { CrashDesk } from './crash-desk.js';
-import { checkBufferSize, checkCallOptions, checkInterval, checkLimit } from './arguments.js';
 import type { ExitFact, Observation, Plane, PlaneReport } from './plane.js';
 import type { LifecycleSettings, SupervisorOptions } from './settings.js';
 import { StartPhase } from './start-phase.js';
@@ -44,7 +49,10 @@ export interface CoreOptions extends SupervisorOptions {
  * core turns them into transitions, readiness, crash events, the crash policy, lifecycle
  * serialization, kill preemption, aborts, errors and disposal. See docs/design.md.
  */
-export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter implements Supervisor {
+export abstract class SupervisorCore<P extends Plane = Plane>
+  extends Emitter
+  implements Supervisor
+{
   abstract readonly kind: SupervisorKind;
   readonly instanceId: string;
   protected readonly plane: P;
@@ -260,7 +268,10 @@ export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter im
   #onTransition(next: InstanceState, previous: InstanceState): void {
     if (next.state === 'running') this.#runningSince ??= Date.now();
     else this.#runningSince = undefined;
-    this.logger.debug({ instanceId: this.instanceId, from: previous.state, to: next.state }, 'state');
+    this.logger.debug(
+      { instanceId: this.instanceId, from: previous.state, to: next.state },
+      'state',
+    );
     this.#emit('state', next, previous);
   }
 
@@ -394,11 +405,7 @@ export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter im
   }
 
   /** Leaves a failed start where it belongs (never `starting`) and rethrows the right error. */
-  async #startFailed(
-    error: unknown,
-    phase: StartPhase,
-    signal: AbortSignal,
-  ): Promise<never> {
+  async #startFailed(error: unknown, phase: StartPhase, signal: AbortSignal): Promise<never> {
     if (this.#phase === phase) this.#phase = undefined;
     if (signal.aborted) {
       const reason = abortError(signal, this.instanceId);
@@ -406,7 +413,12 @@ export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter im
       if (isUserAbort(reason)) await this.#bringDown(true).catch(() => undefined);
       throw reason;
     }
-    const cause = phase.settled ? await phase.done.then(() => error, (e: unknown) => e) : error;
+    const cause = phase.settled
+      ? await phase.done.then(
+          () => error,
+          (e: unknown) => e,
+        )
+      : error;
     if (isCode(cause, 'ERR_READINESS_TIMEOUT')) {
       let stopFailure: unknown;
       await this.#bringDown(false, signal, crashed()).catch((e: unknown) => {
@@ -538,7 +550,8 @@ export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter im
     };
     const result = this.#queue.run(call, before, (signal) => {
       // A user's abort of a start cuts it short (it ends stopped); of a stop, only the waiting.
-      const onAbort = (): void => this.#queue.preempt(abortError(userSignal as AbortSignal, this.instanceId));
+      const onAbort = (): void =>
+        this.#queue.preempt(abortError(userSignal as AbortSignal, this.instanceId));
       if (startsSomething) userSignal?.addEventListener('abort', onAbort, { once: true });
       return operation(signal, pendingAtCall).finally(() =>
         userSignal?.removeEventListener('abort', onAbort),
@@ -588,7 +601,10 @@ export abstract class SupervisorCore<P extends Plane = Plane> extends Emitter im
   }
 
   /** Emits to every listener; one that throws is logged and the others still run. */
-  #emit<E extends keyof SupervisorEvents>(event: E, ...args: Parameters<SupervisorEvents[E]>): void {
+  #emit<E extends keyof SupervisorEvents>(
+    event: E,
+    ...args: Parameters<SupervisorEvents[E]>
+  ): void {
     // The hot path (a console line with nobody listening) costs no array copy.
     if (this.listenerCount(event) === 0) return;
     for (const listener of this.rawListeners(event)) {

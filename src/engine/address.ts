@@ -20,7 +20,9 @@ export interface EngineAddress {
  * or `DOCKER_CERT_PATH` is set) and `ssh://user@host[:port]` (through the ssh agent). Throws an
  * Error with a readable message for an address it cannot use; the caller codes it.
  */
-export function parseEngineAddress(env: Readonly<Record<string, string | undefined>>): EngineAddress {
+export function parseEngineAddress(
+  env: Readonly<Record<string, string | undefined>>,
+): EngineAddress {
   const host = env.DOCKER_HOST?.trim() ?? '';
   const none = { host: undefined, port: undefined, socketPath: undefined, protocol: undefined };
   if (host === '' || host.startsWith('unix://')) {

@@ -104,10 +104,19 @@ export class EngineClient {
     const status = (error as { statusCode?: unknown } | null)?.statusCode;
     const text = error instanceof Error ? error.message : String(error);
     if (typeof status !== 'number') {
-      return new EngineError('unavailable', `the Docker engine at ${at} is unreachable: ${text}`, error);
+      return new EngineError(
+        'unavailable',
+        `the Docker engine at ${at} is unreachable: ${text}`,
+        error,
+      );
     }
     const kind = status === 404 ? 'not-found' : 'failed';
-    return new EngineError(kind, `the Docker engine at ${at} refused ${what}: ${text.trim()}`, error, status);
+    return new EngineError(
+      kind,
+      `the Docker engine at ${at} refused ${what}: ${text.trim()}`,
+      error,
+      status,
+    );
   }
 }
 
@@ -115,7 +124,8 @@ export class EngineClient {
 function bounded(call: CallOptions): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
   const timer = new AbortController();
   const handle = setTimeout(() => timer.abort(), call.timeoutMs);
-  const signal = call.signal === undefined ? timer.signal : AbortSignal.any([call.signal, timer.signal]);
+  const signal =
+    call.signal === undefined ? timer.signal : AbortSignal.any([call.signal, timer.signal]);
   return {
     signal,
     timedOut: () => timer.signal.aborted,

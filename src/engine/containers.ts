@@ -53,7 +53,10 @@ export async function listComposeContainers(
  * The list call's filters. Podman matches a key-only label filter against nothing, so listing
  * every project there lists every container and the entries without the label are dropped here.
  */
-export function listFilters(flavor: EngineFlavor, project: string | undefined): Record<string, string[]> {
+export function listFilters(
+  flavor: EngineFlavor,
+  project: string | undefined,
+): Record<string, string[]> {
   if (project !== undefined) return { label: [`${PROJECT_LABEL}=${project}`] };
   return flavor === 'podman' ? {} : { label: [PROJECT_LABEL] };
 }
@@ -63,7 +66,8 @@ export function fromListEntry(raw: RawListed): ListedContainer | undefined {
   const labels = raw.Labels ?? {};
   const project = labels[PROJECT_LABEL];
   const service = labels[SERVICE_LABEL];
-  if (typeof raw.Id !== 'string' || project === undefined || service === undefined) return undefined;
+  if (typeof raw.Id !== 'string' || project === undefined || service === undefined)
+    return undefined;
   if (labels['com.docker.compose.oneoff'] === 'True') return undefined;
   const text = raw.Status ?? '';
   const health = healthOfStatus(text);
@@ -99,7 +103,12 @@ export async function inspectContainer(
   call: CallOptions,
 ): Promise<unknown> {
   try {
-    return await client.json<unknown>('GET', `/containers/${encodeURIComponent(id)}/json`, {}, call);
+    return await client.json<unknown>(
+      'GET',
+      `/containers/${encodeURIComponent(id)}/json`,
+      {},
+      call,
+    );
   } catch (error) {
     if ((error as { kind?: unknown }).kind === 'not-found') return undefined;
     throw error;

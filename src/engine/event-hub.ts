@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { LineSplitter } from '../console/line-splitter.js';
-import { type CallOptions, DEFAULT_ENGINE_TIMEOUT_MS, type EngineClient, EngineError } from './client.js';
+import {
+  type CallOptions,
+  DEFAULT_ENGINE_TIMEOUT_MS,
+  type EngineClient,
+  EngineError,
+} from './client.js';
 import { type ListedContainer, listComposeContainers } from './containers.js';
 import { apiTime, type ContainerEvent, parseContainerEvent } from './events.js';
 import { detectFlavor, type EngineFlavor, eventFilters } from './flavor.js';
@@ -45,6 +50,7 @@ export class EventHub {
   // The engine time of the newest event seen: where a re-opened stream resumes.
   #resumeFrom: number | undefined;
   #lastError: Error | undefined;
+  #resyncs = 0;
   // Asked once per engine, at the first connection.
   #flavor: EngineFlavor | undefined;
 
@@ -55,6 +61,11 @@ export class EventHub {
   /** Projects watched now (for tests and metrics). */
   get projects(): number {
     return this.#subscribers.size;
+  }
+
+  /** Re-syncs done after a reconnect (for metrics and the benchmark). */
+  get resyncs(): number {
+    return this.#resyncs;
   }
 
   /** True while the stream is open. */
@@ -248,6 +259,7 @@ export class EventHub {
           const found = byProject.get(project) ?? [];
           for (const subscriber of [...set]) guard(() => subscriber.resync(found));
         }
+        this.#resyncs += 1;
       },
       (error: unknown) => {
         if (generation !== this.#generation) return;

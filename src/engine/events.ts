@@ -50,7 +50,12 @@ export function parseContainerEvent(line: string): ContainerEvent | undefined {
   const service = attributes[SERVICE_LABEL];
   const id = raw.Actor?.ID ?? raw.id;
   const rawAction = raw.Action ?? raw.status;
-  if (project === undefined || service === undefined || id === undefined || rawAction === undefined) {
+  if (
+    project === undefined ||
+    service === undefined ||
+    id === undefined ||
+    rawAction === undefined
+  ) {
     return undefined;
   }
   if (attributes[ONEOFF_LABEL] === 'True') return undefined;

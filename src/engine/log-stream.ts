@@ -89,7 +89,8 @@ export class Demultiplexer {
     if (this.#mode === 'unknown') {
       if (this.#pending.length < 4) return;
       const p = this.#pending;
-      const framed = (p[0] === 0 || p[0] === 1 || p[0] === 2) && p[1] === 0 && p[2] === 0 && p[3] === 0;
+      const framed =
+        (p[0] === 0 || p[0] === 1 || p[0] === 2) && p[1] === 0 && p[2] === 0 && p[3] === 0;
       this.#mode = framed ? 'framed' : 'raw';
       if (!framed) {
         this.#out.push(p);

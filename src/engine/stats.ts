@@ -26,7 +26,12 @@ export async function sampleContainers(
   const samples = await Promise.all(
     ids.map((id) =>
       client
-        .json<RawStats>('GET', `/containers/${encodeURIComponent(id)}/stats`, { stream: false }, call)
+        .json<RawStats>(
+          'GET',
+          `/containers/${encodeURIComponent(id)}/stats`,
+          { stream: false },
+          call,
+        )
         .catch((error: unknown) => {
           if ((error as { kind?: unknown }).kind === 'not-found') return undefined;
           throw error;

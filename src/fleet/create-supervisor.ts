@@ -2,7 +2,9 @@ import { ComposeSupervisor, type ComposeSupervisorConfig } from '../compose/inde
 import { ConfigValidator, ID_PATTERN } from '../config/validate.js';
 import type { SupervisorOptions } from '../core/settings.js';
 import { ProcessSupervisor, type ProcessSupervisorConfig } from '../process/index.js';
-import type { Supervisor } from '../supervisor.js';
+
+/** What {@link createSupervisor} builds: narrow on `kind` for plane-specific members. */
+export type BuiltSupervisor = ProcessSupervisor | ComposeSupervisor;
 
 /** The management planes {@link createSupervisor} knows. */
 export const supervisorKinds = Object.freeze(['process', 'compose'] as const);
@@ -37,8 +39,11 @@ export function createSupervisor(
   config: ComposeSupervisorConfig & { kind: 'compose' },
   options?: SupervisorOptions,
 ): ComposeSupervisor;
-export function createSupervisor(config: unknown, options?: SupervisorOptions): Supervisor;
-export function createSupervisor(config: unknown, options: SupervisorOptions = {}): Supervisor {
+export function createSupervisor(config: unknown, options?: SupervisorOptions): BuiltSupervisor;
+export function createSupervisor(
+  config: unknown,
+  options: SupervisorOptions = {},
+): BuiltSupervisor {
   const record = new ConfigValidator(undefined).object('config', config);
   // Name the instance in the message when its id is usable; the constructor reports a bad id.
   const id = typeof record.id === 'string' && ID_PATTERN.test(record.id) ? record.id : undefined;

@@ -1,9 +1,15 @@
 import { EventEmitter } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import type { ComposeSupervisor } from '../compose/compose-supervisor.js';
+import { ID_PATTERN } from '../config/validate.js';
 import type { SupervisorOptions } from '../core/settings.js';
-import { describeGot, describeValue, GamewardError } from '../errors.js';
+import { describeGot, GamewardError } from '../errors.js';
 import { type Logger, safeLogger } from '../logger.js';
-import type { ProcessSupervisor } from '../process/process-supervisor.js';
+import type { ProcessSupervisorConfig } from '../process/options.js';
+import {
+  type ProcessSupervisor,
+  ProcessSupervisor as ProcessSupervisorClass,
+} from '../process/process-supervisor.js';
 import type { InstanceState } from '../state/instance-state.js';
 import type {
   CallOptions,
@@ -187,6 +193,41 @@ export class Fleet<S extends Supervisor = AnySupervisor>
     return this.#fanout.subscribe(initial, options);
   }
 
+  /**
+   * Adopts every instance found in `stateDir` (each keeper folder `<stateDir>/<id>`) in one call:
+   * for each id that `configFor` knows, a {@link ProcessSupervisor} with that config and this
+   * `stateDir` is added and refreshed, all at once. Folders `configFor` does not know (it returns
+   * undefined) are left alone. Resolves with what each adopted instance was found in.
+   */
+  async adoptAll(
+    stateDir: string,
+    configFor: (id: string) => ProcessSupervisorConfig | undefined,
+    options: SupervisorOptions = {},
+  ): Promise<FleetSnapshotEntry[]> {
+    this.#assertNotDisposed();
+    const found = await listStateDir(stateDir);
+    const added: ProcessSupervisor[] = [];
+    for (const id of found) {
+      if (this.#members.has(id)) continue;
+      const config = configFor(id);
+      if (config === undefined) continue;
+      const supervisor = new ProcessSupervisorClass({ ...config, id, stateDir }, options);
+      added.push(this.add(supervisor as unknown as S) as unknown as ProcessSupervisor);
+    }
+    await Promise.all(
+      added.map((s) =>
+        s.refresh().catch((error: unknown) => {
+          this.#logger.warn({ instanceId: s.instanceId, err: error }, 'adoption failed');
+        }),
+      ),
+    );
+    return added.map((s) => ({
+      instanceId: s.instanceId,
+      state: s.state,
+      uptimeSeconds: s.uptimeSeconds(),
+    }));
+  }
+
   /** Every instance's state and uptime, now, in the order they were added. No I/O. */
   snapshot(): FleetSnapshotEntry[] {
     return [...this.#members.values()].map(({ supervisor }) => ({
@@ -277,9 +318,7 @@ export class Fleet<S extends Supervisor = AnySupervisor>
 
   async #dispose(): Promise<void> {
     const members = [...this.#members.values()];
-    const results = await Promise.allSettled(
-      members.map(({ supervisor }) => supervisor.close()),
-    );
+    const results = await Promise.allSettled(members.map(({ supervisor }) => supervisor.close()));
     for (const member of members) this.#detach(member);
     this.removeAllListeners();
     this.#members.clear();
@@ -306,5 +345,23 @@ export class Fleet<S extends Supervisor = AnySupervisor>
     if (ids.length === 0) return 'no instances';
     const shown = ids.slice(0, 10).map((id) => JSON.stringify(id));
     return ids.length > 10 ? `${shown.join(', ')} and ${ids.length - 10} more` : shown.join(', ');
+  }
+}
+
+/** The instance ids with a folder in `stateDir` (an id-shaped name), sorted. */
+async function listStateDir(stateDir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(stateDir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory() && ID_PATTERN.test(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new GamewardError(
+      'ERR_INVALID_ARGUMENT',
+      `cannot read stateDir ${JSON.stringify(stateDir)}: ${String(error)}`,
+      { cause: error },
+    );
   }
 }

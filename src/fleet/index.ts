@@ -1,6 +1,11 @@
 // Public surface of src/fleet: re-exported by src/index.ts.
 export { type FleetAction, type FleetCommand, fleetActions, parseFleetCommand } from './command.js';
-export { createSupervisor, type SupervisorConfig, supervisorKinds } from './create-supervisor.js';
+export {
+  type BuiltSupervisor,
+  createSupervisor,
+  type SupervisorConfig,
+  supervisorKinds,
+} from './create-supervisor.js';
 export {
   type AnySupervisor,
   Fleet,

@@ -38,6 +38,16 @@ export type AdoptResult =
     }
   | { readonly kind: 'absent' };
 
+/** How long adoption waits for a keeper whose server just ended to finish its record. */
+const ENDING_GRACE_MS = 2000;
+
+async function keeperGone(pid: number, start: string | undefined, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (isSameLiveProcess(pid, start) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function readText(path: string): string | undefined {
   try {
     return readFileSync(path, 'latin1');
@@ -150,6 +160,14 @@ export async function adoptKept(
       );
     }
     return exited() ?? { kind: 'gone', reason: 'keeper-killed', strayPids: await strays(meta) };
+  }
+  // The server just ended (dead, or a zombie its keeper is about to reap): the keeper is writing
+  // the exit record and flushing the output. Wait for it briefly rather than report `running`.
+  const serverView = viewProcess(meta.serverPid);
+  if (serverView === undefined || serverView.zombie) {
+    await keeperGone(meta.keeperPid, meta.keeperStart, ENDING_GRACE_MS);
+    const ended = exited();
+    if (ended !== undefined) return ended;
   }
   const serverOurs =
     (isSameLiveProcess(meta.serverPid, meta.serverStart) &&

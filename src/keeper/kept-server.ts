@@ -136,7 +136,7 @@ export class KeptServer {
 
   /**
    * Writes `line` and a newline to the server's stdin through the console FIFO, never blocking.
-   * Throws ERR_NOT_RUNNING once the server is gone, ERR_INVALID_STATE when the FIFO is full (the
+   * Throws ERR_NOT_RUNNING once the server is gone, ERR_CONSOLE_FULL when the FIFO is full (the
    * server has not read 64 KiB of earlier input) or took only part of the line.
    */
   send(line: string): void {
@@ -149,7 +149,7 @@ export class KeptServer {
       const written = writeSync(this.#consoleFd, data);
       if (written < data.length) {
         throw new GamewardError(
-          'ERR_INVALID_STATE',
+          'ERR_CONSOLE_FULL',
           `The console of ${this.dir} took ${written} of ${data.length} bytes: it is full`,
         );
       }
@@ -158,7 +158,7 @@ export class KeptServer {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {
         throw new GamewardError(
-          'ERR_INVALID_STATE',
+          'ERR_CONSOLE_FULL',
           `The console of ${this.dir} is full: the server reads no input`,
           { cause: error },
         );

@@ -40,7 +40,7 @@ export interface KeptSpec {
   /** The server's whole environment (the keeper adds only `GAMEWARD_KEPT`). */
   readonly env: Readonly<Record<string, string>>;
   /** Bytes retained per stream while no host reads them (default 16 MiB, at least 16 KiB). */
-  readonly outputCapBytes?: number;
+  readonly outputCapBytes?: number | undefined;
   /** How long the keeper may take to spawn the server (default 10 s). */
   readonly startTimeoutMs?: number;
 }

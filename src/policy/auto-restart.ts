@@ -16,9 +16,13 @@ export interface AutoRestartConfig {
   readonly restartOnCleanExit: boolean;
 }
 
-/** The defaults: no automatic restart; when enabled, 3 restarts a minute with 1 s, 2 s, 4 s delays. */
+/**
+ * The policy `autoRestart: {}` gives: 3 restarts a minute with 1 s, 2 s, 4 s delays. It is
+ * enabled, so `{ ...DEFAULT_AUTO_RESTART, maxRestarts: 5 }` restarts; an instance without an
+ * `autoRestart` option does not restart at all.
+ */
 export const DEFAULT_AUTO_RESTART: AutoRestartConfig = Object.freeze({
-  enabled: false,
+  enabled: true,
   maxRestarts: 3,
   windowMs: 60_000,
   initialDelayMs: 1000,
@@ -27,6 +31,17 @@ export const DEFAULT_AUTO_RESTART: AutoRestartConfig = Object.freeze({
   restartOnCleanExit: true,
 });
 
+/** No automatic restart: what an instance without an `autoRestart` option gets. */
+export const AUTO_RESTART_OFF: AutoRestartConfig = Object.freeze({
+  ...DEFAULT_AUTO_RESTART,
+  enabled: false,
+});
+
+/** The `autoRestart` option: any field may be left out (or `undefined`) for its default. */
+export type AutoRestartOptions = {
+  [K in keyof AutoRestartConfig]?: AutoRestartConfig[K] | undefined;
+};
+
 const KNOWN_KEYS = Object.keys(DEFAULT_AUTO_RESTART);
 
 /**
@@ -34,7 +49,7 @@ const KNOWN_KEYS = Object.keys(DEFAULT_AUTO_RESTART);
  * An object enables automatic restart unless it says `enabled: false`.
  */
 export function normalizeAutoRestart(value: unknown, v: ConfigValidator): AutoRestartConfig {
-  if (value === undefined) return DEFAULT_AUTO_RESTART;
+  if (value === undefined) return AUTO_RESTART_OFF;
   const record = v.object('autoRestart', value);
   const nested = v.nested('autoRestart');
   nested.knownKeys(record, KNOWN_KEYS);

@@ -37,6 +37,14 @@ export interface ProcessSupervisorConfig extends LifecycleConfig {
   killGraceMs?: number | undefined;
   /** Written to stdin as the first step of a stop (`quit`, `stop`, `exit`). */
   stopCommand?: string | undefined;
+  /**
+   * A folder shared by a host's instances. With it, the server runs under a keeper (a tiny
+   * `sh` process, its parent and reaper) in `<stateDir>/<id>/`, outlives the host, and is adopted
+   * by the next host's `refresh()` or `start()`. See docs/process.md.
+   */
+  stateDir?: string | undefined;
+  /** With `stateDir`: output bytes kept per stream while no host reads them (default 16 MiB). */
+  outputCapBytes?: number | undefined;
 }
 
 const processTable = {
@@ -51,6 +59,9 @@ const processTable = {
     value === undefined ? 'SIGTERM' : v.signal('stopSignal', value),
   killGraceMs: fields.duration(DEFAULT_KILL_GRACE_MS),
   stopCommand: (value: unknown, v: ConfigValidator) => normalizeStopCommand(value, v),
+  stateDir: (value: unknown, v: ConfigValidator) => normalizeStateDir(value, v),
+  outputCapBytes: (value: unknown, v: ConfigValidator): number | undefined =>
+    value === undefined ? undefined : v.integer('outputCapBytes', value, 16_384),
 } satisfies ConfigTable<ProcessSupervisorConfig>;
 
 /** A validated config with every default applied. */
@@ -74,6 +85,17 @@ function normalizeExecutable(value: unknown, v: ConfigValidator): string | undef
 function normalizeCwd(value: unknown, v: ConfigValidator): string | undefined {
   const cwd = v.optionalString('cwd', value, { nonEmpty: true });
   return cwd === undefined ? undefined : resolve(cwd);
+}
+
+/** The longest `<stateDir>/<id>/<file>` path the keeper's FIFOs may have (sun_path is 108). */
+const MAX_STATE_DIR_LENGTH = 4096 - 64 - 32;
+
+function normalizeStateDir(value: unknown, v: ConfigValidator): string | undefined {
+  const dir = v.optionalString('stateDir', value, { nonEmpty: true });
+  if (dir === undefined) return undefined;
+  const absolute = resolve(dir);
+  if (absolute.length > MAX_STATE_DIR_LENGTH) v.fail('stateDir', 'a shorter path', value);
+  return absolute;
 }
 
 function normalizeStopCommand(value: unknown, v: ConfigValidator): string | undefined {

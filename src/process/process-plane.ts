@@ -1,18 +1,28 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ExitFact, Observation, Plane, PlaneReport } from '../core/plane.js';
 import { GamewardError } from '../errors.js';
+import {
+  adoptKept,
+  HostWatchdog,
+  type KeptServer,
+  launchKept,
+  replayKeptOutput,
+} from '../keeper/index.js';
 import type { Logger } from '../logger.js';
 import { sendSignal } from '../os/proc-table.js';
 import { sampleProcessTree } from '../stats/process-tree.js';
 import type { ResourceStats } from '../supervisor.js';
+import { KeptRun } from './kept-run.js';
 import { hasSeparator, type NormalizedProcessConfig } from './options.js';
 import { ExecutableResolver } from './resolve-executable.js';
+import type { Run } from './run.js';
 import { ServerRun } from './server-run.js';
 import { type ExitInfo, MAX_PENDING_CONSOLE_BYTES } from './spawn.js';
 
 /**
- * The local-process plane: spawns the server in its own process group with piped stdio, reports
- * its lines, its spawn (ready) and its exit, and brings its whole tree down with the stop ladder.
+ * The local-process plane: spawns the server in its own process group (as our child, or under a
+ * keeper with `stateDir`), reports its lines, its spawn (ready) and its exit, and brings its
+ * whole tree down with the stop ladder.
  */
 export class ProcessPlane implements Plane {
   readonly kind = 'process' as const;
@@ -21,10 +31,12 @@ export class ProcessPlane implements Plane {
   readonly #resolver: ExecutableResolver;
   #report: PlaneReport | undefined;
   /** The run whose tree may still be alive: set at spawn, cleared once it is known to be gone. */
-  #run: ServerRun | undefined;
+  #run: Run | undefined;
   // An exit nobody asked for, kept for observe() once the run is gone.
   #lastExit: ExitInfo | undefined;
   #file: string | undefined;
+  // Hands a local server back from the host watchdog once it is down.
+  #unwatch: (() => void) | undefined;
 
   constructor(config: NormalizedProcessConfig, logger: Logger) {
     this.#config = config;
@@ -39,7 +51,13 @@ export class ProcessPlane implements Plane {
 
   /** The server's pid while it runs. */
   get pid(): number | undefined {
-    return this.#run?.process.pid;
+    return this.#run?.pid;
+  }
+
+  /** The keeper's folder (`<stateDir>/<id>`), when the server runs under a keeper. */
+  get folder(): string | undefined {
+    const { stateDir, id } = this.#config;
+    return stateDir === undefined ? undefined : join(stateDir, id);
   }
 
   connect(report: PlaneReport): void {
@@ -48,8 +66,9 @@ export class ProcessPlane implements Plane {
 
   async observe(): Promise<Observation> {
     const run = this.#run;
+    if (run === undefined && this.folder !== undefined) return this.#adopt(this.folder);
     if (run !== undefined) {
-      const exit = run.process.exit;
+      const exit = run.exit;
       // A stop that left survivors is not a server to adopt: start() brings it down first.
       if (exit === undefined && !run.stopRequested) return { kind: 'running' };
       return { kind: 'exited', stopped: run.stopRequested, ...exit };
@@ -75,29 +94,43 @@ export class ProcessPlane implements Plane {
     const file = this.#file ?? (await this.#resolver.resolve()) ?? this.#config.executable ?? '';
     signal.throwIfAborted();
     this.#lastExit = undefined;
+    if (this.folder !== undefined) {
+      await this.#launchKept(file, this.folder);
+      return;
+    }
     const run = this.#spawn(file);
     try {
       await run.process.spawned;
     } catch (error) {
-      if (this.#run === run) this.#run = undefined;
+      this.#forget(run);
       const why = error instanceof Error ? error.message : String(error);
-      throw this.#error('ERR_SPAWN_FAILED', `could not spawn ${JSON.stringify(file)}: ${why}`, error);
+      throw this.#error(
+        'ERR_SPAWN_FAILED',
+        `could not spawn ${JSON.stringify(file)}: ${why}`,
+        error,
+      );
     }
-    if (this.#run === run && !run.process.hasExited) this.#report?.ready();
+    if (this.#run === run && run.exit === undefined) this.#report?.ready();
   }
 
   async halt(force: boolean): Promise<void> {
     const run = this.#run;
     if (run === undefined) return;
-    let outcome: Awaited<ReturnType<ServerRun['bringDown']>>;
+    let outcome: Awaited<ReturnType<Run['bringDown']>>;
     try {
       outcome = await run.bringDown(force);
     } catch (error) {
       // Not expected (the process table could not be read).
-      throw this.#error('ERR_STOP_FAILED', `could not bring the process tree down: ${String(error)}`, error);
+      throw this.#error(
+        'ERR_STOP_FAILED',
+        `could not bring the process tree down: ${String(error)}`,
+        error,
+      );
     }
     if (outcome.ok) {
-      if (this.#run === run) this.#run = undefined;
+      this.#forget(run);
+      // A clean stop leaves nothing for the next host to adopt.
+      if (run instanceof KeptRun) removeFolder(run.server, this.#logger);
       return;
     }
     throw this.#error(
@@ -107,20 +140,23 @@ export class ProcessPlane implements Plane {
   }
 
   async send(line: string): Promise<void> {
-    const process = this.#run?.process;
-    if (process === undefined || process.hasExited) {
+    const run = this.#run;
+    if (run === undefined || run.exit !== undefined) {
       throw this.#error('ERR_NOT_RUNNING', 'is not running');
     }
     // A server that never reads stdin must not grow the host without bound.
-    if (process.pendingInput >= MAX_PENDING_CONSOLE_BYTES) {
+    if (run.pendingInput >= MAX_PENDING_CONSOLE_BYTES) {
       throw this.#error(
         'ERR_CONSOLE_FULL',
-        `the server has not read ${process.pendingInput} bytes of console input (the limit is ${MAX_PENDING_CONSOLE_BYTES}); is it reading stdin?`,
+        `the server has not read ${run.pendingInput} bytes of console input (the limit is ${MAX_PENDING_CONSOLE_BYTES}); is it reading stdin?`,
       );
     }
     try {
-      await process.write(`${line}\n`);
+      await run.write(`${line}\n`);
     } catch (error) {
+      if (error instanceof GamewardError && error.code === 'ERR_CONSOLE_FULL') {
+        throw this.#error('ERR_CONSOLE_FULL', error.message, error);
+      }
       throw this.#error('ERR_NOT_RUNNING', `did not take the line: ${String(error)}`, error);
     }
   }
@@ -133,17 +169,20 @@ export class ProcessPlane implements Plane {
   }
 
   async release(): Promise<void> {
-    // Our ends of the pipes close at once: an escaped descendant that keeps writing costs nothing.
-    this.#run?.process.abandon();
+    // Local: our ends of the pipes close at once, so an escaped descendant that keeps writing
+    // costs nothing. Kept: the keeper and its server are left to the next host.
+    this.#run?.release();
+    this.#unwatch?.();
   }
 
   #spawn(file: string): ServerRun {
     const config = this.#config;
+    const token = HostWatchdog.newToken();
     const run = new ServerRun({
       file,
       args: config.args,
       cwd: config.cwd ?? defaultCwd(config.executable ?? file, file),
-      env: config.env,
+      env: { ...config.env, ...HostWatchdog.envFor(token) },
       ladder: config,
       logger: this.#logger,
       onLine: (stream, text, time) => {
@@ -152,25 +191,126 @@ export class ProcessPlane implements Plane {
       onExit: (exited, info) => this.#onExit(exited, info),
     });
     this.#run = run;
+    const pgid = run.process.groupId;
+    if (pgid !== undefined) {
+      // If the host dies, even by SIGKILL, the watchdog takes this tree down as stop() would.
+      this.#unwatch = HostWatchdog.shared().register({
+        token,
+        pgid,
+        stopTimeoutMs: config.stopTimeoutMs,
+      });
+    }
     return run;
   }
 
-  /** The child's exit event. Never throws. */
-  #onExit(run: ServerRun, info: ExitInfo): void {
+  async #launchKept(file: string, dir: string): Promise<void> {
+    const config = this.#config;
+    let run: KeptRun | undefined;
+    const server = await launchKept(
+      {
+        dir,
+        file,
+        args: config.args,
+        cwd: config.cwd ?? defaultCwd(config.executable ?? file, file),
+        env: { ...(process.env as Record<string, string>), ...config.env },
+        outputCapBytes: config.outputCapBytes,
+      },
+      KeptRun.handlers(this.#keptEvents(), () => run),
+    ).catch((error: unknown) => {
+      throw error instanceof GamewardError
+        ? new GamewardError(error.code, error.message, { instanceId: config.id, cause: error })
+        : this.#error('ERR_SPAWN_FAILED', `could not launch the keeper: ${String(error)}`, error);
+    });
+    run = new KeptRun(server, config, this.#logger);
+    this.#run = run;
+    if (!server.hasExited) this.#report?.ready();
+  }
+
+  /** Takes over what a keeper in `dir` holds: a running server, or the record of its end. */
+  async #adopt(dir: string): Promise<Observation> {
+    const config = this.#config;
+    let run: KeptRun | undefined;
+    const found = await adoptKept(
+      dir,
+      { instanceId: config.id },
+      KeptRun.handlers(this.#keptEvents(), () => run),
+    );
+    switch (found.kind) {
+      case 'running':
+        run = new KeptRun(found.server, config, this.#logger);
+        this.#run = run;
+        return { kind: 'running' };
+      case 'exited':
+        this.#replay(dir);
+        this.#lastExit = { exitCode: found.exitCode, signal: found.signal };
+        return { kind: 'exited', stopped: found.stopRequested, ...this.#lastExit };
+      case 'gone':
+        // Never reported as running: what is left of it (the keeper was killed) goes down.
+        for (const pid of found.strayPids) sendSignal(pid, 'SIGKILL');
+        this.#logger.warn({ instanceId: config.id, reason: found.reason }, 'kept server gone');
+        return { kind: 'exited', stopped: false };
+      case 'absent':
+        return { kind: 'absent' };
+    }
+  }
+
+  /** The lines an exited kept server printed while no host was there. */
+  #replay(dir: string): void {
+    try {
+      replayKeptOutput(dir, {
+        onLine: (line) =>
+          this.#report?.line({ stream: line.stream, text: line.text, time: line.time.getTime() }),
+      });
+    } catch (error) {
+      this.#logger.warn({ instanceId: this.#config.id, err: error }, 'could not replay output');
+    }
+  }
+
+  #keptEvents() {
+    return {
+      onLine: (stream: 'stdout' | 'stderr', text: string, time: number) =>
+        this.#report?.line({ stream, text, time }),
+      onExit: (run: KeptRun, info: ExitInfo, gone: boolean) => {
+        if (gone) {
+          this.#logger.warn({ instanceId: this.#config.id }, 'the keeper was killed');
+          void this.#adopt(run.server.dir).catch(() => undefined);
+        }
+        this.#onExit(run, info);
+      },
+    };
+  }
+
+  /** The server's end. Never throws. */
+  #onExit(run: Run, info: ExitInfo): void {
     this.#logger.info({ instanceId: this.#config.id, ...info }, 'server exited');
     if (this.#run !== run) return;
-    const exit: ExitFact = { ...info, drained: run.process.finish() };
+    const exit: ExitFact = { ...info, drained: run.drained() };
     if (!run.stopRequested) {
-      this.#run = undefined;
+      this.#forget(run);
       this.#lastExit = info;
       // What is left of its process group goes too, so a restart finds the ports free.
-      sendSignal(-(run.process.groupId as number), 'SIGKILL');
+      if (run instanceof ServerRun) sendSignal(-(run.process.groupId as number), 'SIGKILL');
     }
     this.#report?.exited(exit);
   }
 
+  #forget(run: Run): void {
+    if (this.#run !== run) return;
+    this.#run = undefined;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
   #error(code: GamewardError['code'], message: string, cause?: unknown): GamewardError {
     return new GamewardError(code, message, { instanceId: this.#config.id, cause });
+  }
+}
+
+function removeFolder(server: KeptServer, logger: Logger): void {
+  try {
+    server.remove();
+  } catch (error) {
+    logger.warn({ dir: server.dir, err: error }, 'could not remove the keeper folder');
   }
 }
 

@@ -1,5 +1,5 @@
-import { SupervisorCore } from '../core/supervisor-core.js';
 import { lifecycleSettings, type SupervisorOptions } from '../core/settings.js';
+import { SupervisorCore } from '../core/supervisor-core.js';
 import { safeLogger } from '../logger.js';
 import { States } from '../state/instance-state.js';
 import {

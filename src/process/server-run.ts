@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
-import { type ExitInfo, type SpawnRequest, ServerProcess } from './spawn.js';
+import type { Run } from './run.js';
+import { type ExitInfo, ServerProcess, type SpawnRequest } from './spawn.js';
 import { type StopLadder, type StopOutcome, TreeTerminator } from './terminate.js';
 
 /** What a {@link ServerRun} is made of. */
@@ -14,8 +15,8 @@ export interface ServerRunInit {
   onExit(run: ServerRun, info: ExitInfo): void;
 }
 
-/** One life of a server process: the process and the stop ladder that brings its tree down. */
-export class ServerRun {
+/** One life of a server process, our child: the process and the ladder that brings it down. */
+export class ServerRun implements Run {
   readonly process: ServerProcess;
   /** Set once a stop or kill was asked for: its exit is then not a crash. */
   stopRequested = false;
@@ -32,6 +33,30 @@ export class ServerRun {
       onLine: init.onLine,
       onExit: (info) => init.onExit(this, info),
     });
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get exit(): ExitInfo | undefined {
+    return this.process.exit;
+  }
+
+  get pendingInput(): number {
+    return this.process.pendingInput;
+  }
+
+  drained(): Promise<void> {
+    return this.process.finish();
+  }
+
+  write(text: string): Promise<void> {
+    return this.process.write(text);
+  }
+
+  release(): void {
+    this.process.abandon();
   }
 
   /**

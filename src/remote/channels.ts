@@ -192,6 +192,7 @@ export function toRemoteStream(
   );
   const close = (): void => {
     closedByUs = true;
+    split.stderr.resume();
     stopRemote(channel, split.pid, context.kill);
   };
   if (signal !== undefined) {
@@ -222,15 +223,23 @@ export function stopRemote(
   kill: RemoteKill,
 ): void {
   // A pid that never comes (a broken wrapper) must not keep the channel open.
-  const bounded = Promise.race([pid, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref())]);
+  const bounded = Promise.race([
+    pid,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
+  ]);
   void bounded
     .then((known) => (known === undefined ? undefined : kill(known, 'SIGKILL')))
     .catch(() => {})
     .finally(() => closeChannel(channel));
 }
 
-/** Closes a channel whatever state it is in. */
+/**
+ * Closes a channel whatever state it is in. Its output is discarded: ssh2 emits `close` only
+ * once stdout was read to its end, so unread output would otherwise hold the channel open.
+ */
 export function closeChannel(channel: ClientChannel): void {
+  channel.resume();
+  channel.stderr.resume();
   try {
     channel.close();
   } catch {

@@ -217,7 +217,11 @@ export class SshLink extends EventEmitter<LinkEvents> {
   async #close(): Promise<void> {
     // Streams' remote commands are killed while the link can still carry the kill.
     if (this.#status.state === 'up') {
-      const kills = [...this.#streams].map((stream) => stream.kill('SIGKILL').catch(() => {}));
+      const kills = [...this.#streams].map((stream) => {
+        stream.stdout.resume();
+        stream.stderr.resume();
+        return stream.kill('SIGKILL').catch(() => {});
+      });
       await Promise.race([Promise.all(kills), delay(2000).catch(() => {})]);
     }
     this.#stop.abort();
@@ -280,7 +284,6 @@ export class SshLink extends EventEmitter<LinkEvents> {
   async #openSession(command: string, signal: AbortSignal): Promise<ClientChannel> {
     await this.waitUp(signal);
     const release = await this.#gate.acquire(signal);
-    const client = this.#client;
     let channel: ClientChannel;
     try {
       channel = await this.#openRetrying(command, signal);

@@ -6,9 +6,9 @@ import {
   lifecycleSettings,
   lifecycleTable,
   normalizeConfig,
+  type SupervisorOptions,
 } from '../core/settings.js';
 import { SupervisorCore } from '../core/supervisor-core.js';
-import type { Logger } from '../logger.js';
 import { type InstanceState, States } from '../state/instance-state.js';
 import { fromWire, toWire } from '../state/wire.js';
 import type { CallOptions, OutputLine, ResourceStats } from '../supervisor.js';
@@ -28,7 +28,6 @@ export interface FakeSupervisorConfig extends LifecycleConfig {
   stopDelayMs?: number | undefined;
   /** The pause between stop and start in `restart()` (default 0 here, 2000 on real planes). */
   restartDelayMs?: number | undefined;
-  logger?: Logger | undefined;
 }
 
 /** One lifecycle call the fake received, in order. */
@@ -50,7 +49,6 @@ const fakeTable = {
   startDelayMs: fields.duration(0),
   stopDelayMs: fields.duration(0),
   restartDelayMs: fields.duration(0),
-  logger: (): undefined => undefined,
 } satisfies ConfigTable<FakeSupervisorConfig>;
 
 const RUNNING_STATES = new Set(['starting', 'running', 'stopping']);
@@ -66,7 +64,7 @@ export class FakeSupervisor extends SupervisorCore<FakePlane> {
   readonly kind = 'fake' as const;
   readonly #calls: FakeCall[] = [];
 
-  constructor(config: FakeSupervisorConfig) {
+  constructor(config: FakeSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeConfig(config, fakeTable, 'fake');
     const plane = new FakePlane({
       id: normalized.id,
@@ -74,10 +72,7 @@ export class FakeSupervisor extends SupervisorCore<FakePlane> {
       stopDelayMs: normalized.stopDelayMs,
       running: RUNNING_STATES.has(normalized.initial.state),
     });
-    super(plane, lifecycleSettings(normalized), {
-      logger: config.logger,
-      initial: normalized.initial,
-    });
+    super(plane, lifecycleSettings(normalized), { ...options, initial: normalized.initial });
   }
 
   /** Every call received so far, in call order (a copy). */

@@ -3,6 +3,8 @@
  * core as the real planes.
  * @module gameward/testing
  */
+
+export { fakeGameServer } from './fake-game-server.js';
 export {
   type FakeCall,
   type FakeFailableMethod,

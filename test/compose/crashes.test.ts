@@ -40,7 +40,11 @@ describeWithEngine(
     });
 
     it('a container that dies just after a successful up fails the start, crashed with its code', async () => {
-      await using s = stack('early-death', 'basic.yaml', { services: ['app'] });
+      // The ready line never comes, so the death lands while starting, whatever the timing.
+      await using s = stack('early-death', 'basic.yaml', {
+        services: ['app'],
+        readiness: { pattern: 'never printed' },
+      });
       // server.sh finds its exit file at once: `compose up -d` succeeds, then the server exits.
       s.touch('app-exit-3');
       await expect(s.supervisor.start()).rejects.toMatchObject({

@@ -48,7 +48,9 @@ describeWithEngine(
         engineTimeoutMs: 1000,
         env: { DOCKER_HOST: wedged.host },
       });
-      await expect(s.supervisor.refresh()).rejects.toMatchObject({ code: 'ERR_ENGINE_UNAVAILABLE' });
+      await expect(s.supervisor.refresh()).rejects.toMatchObject({
+        code: 'ERR_ENGINE_UNAVAILABLE',
+      });
       await expect(s.supervisor.start()).rejects.toMatchObject({ code: 'ERR_ENGINE_UNAVAILABLE' });
       // Nothing is known to run there: nothing to stop, at once.
       await expect(s.supervisor.stop()).rejects.toMatchObject({ code: 'ERR_NOT_RUNNING' });
@@ -102,7 +104,10 @@ describeWithEngine(
     });
 
     it('#6: kill and dispose act on a partly running stack too', async () => {
-      await using k = stack('partly-kill', 'basic.yaml', { services: ['app'], removeOnStop: false });
+      await using k = stack('partly-kill', 'basic.yaml', {
+        services: ['app'],
+        removeOnStop: false,
+      });
       await using d = stack('partly-dispose', 'basic.yaml', { services: ['app'] });
       for (const s of [k, d]) {
         await compose(s.project, 'basic.yaml', ['up', '-d'], { GW_TRIGGER_DIR: s.trigger });

@@ -1,9 +1,9 @@
 import { setTimeout } from 'node:timers/promises';
 import { expect, it } from 'vitest';
+import { engineFor } from '../../src/engine/registry.js';
 import { crashed } from '../../src/state/instance-state.js';
 import type { CrashDetails } from '../../src/supervisor.js';
 import { describeWithEngine, docker, triggerDir } from './engine.js';
-import { engineFor } from '../../src/engine/registry.js';
 import { EngineProxy } from './engine-proxy.js';
 import { childrenOf, lineCount, projectContainers, stack } from './stack.js';
 
@@ -142,7 +142,9 @@ describeWithEngine(
       // What an engine restart does to a running stack's watch: every stream ends at once.
       proxy.cut();
       s.touch('app-exit-5');
-      const crash = await new Promise<CrashDetails>((resolve) => s.supervisor.once('crash', resolve));
+      const crash = await new Promise<CrashDetails>((resolve) =>
+        s.supervisor.once('crash', resolve),
+      );
       expect(crash.exitCode).toBe(5);
       // Issue 11 #10: only the game's own lines, never "unexpected EOF" or a stream error.
       expect(s.lines.every((l) => l.text.startsWith('app: '))).toBe(true);

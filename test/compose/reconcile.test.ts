@@ -10,7 +10,12 @@ import {
 import { parseComposeMajor } from '../../src/compose/failure.js';
 import { observationOf, viewStack } from '../../src/compose/stack-view.js';
 import { parseEngineAddress } from '../../src/engine/address.js';
-import { exitCodeOfStatus, fromListEntry, healthOfStatus, listFilters } from '../../src/engine/containers.js';
+import {
+  exitCodeOfStatus,
+  fromListEntry,
+  healthOfStatus,
+  listFilters,
+} from '../../src/engine/containers.js';
 import { type ContainerEvent, parseContainerEvent } from '../../src/engine/events.js';
 import { eventFilters, flavorOf } from '../../src/engine/flavor.js';
 import { Demultiplexer } from '../../src/engine/log-stream.js';
@@ -104,13 +109,23 @@ describe('list entries', () => {
   it('keeps compose service containers only, with the healthcheck known while running', () => {
     const labels = { 'com.docker.compose.project': 'p', 'com.docker.compose.service': 'app' };
     expect(
-      fromListEntry({ Id: 'x', Names: ['/p-app-1'], State: 'running', Status: 'Up 1 second', Labels: labels }),
+      fromListEntry({
+        Id: 'x',
+        Names: ['/p-app-1'],
+        State: 'running',
+        Status: 'Up 1 second',
+        Labels: labels,
+      }),
     ).toMatchObject({ name: 'p-app-1', status: 'running', hasHealthcheck: false, health: '' });
-    expect(fromListEntry({ Id: 'x', State: 'exited', Status: 'Exited (5) now', Labels: labels })).toMatchObject({
+    expect(
+      fromListEntry({ Id: 'x', State: 'exited', Status: 'Exited (5) now', Labels: labels }),
+    ).toMatchObject({
       exitCode: 5,
       hasHealthcheck: undefined,
     });
-    expect(fromListEntry({ Id: 'x', Labels: { ...labels, 'com.docker.compose.oneoff': 'True' } })).toBeUndefined();
+    expect(
+      fromListEntry({ Id: 'x', Labels: { ...labels, 'com.docker.compose.oneoff': 'True' } }),
+    ).toBeUndefined();
     expect(fromListEntry({ Id: 'x', Labels: {} })).toBeUndefined();
   });
 });
@@ -139,8 +154,26 @@ describe('ContainerTable', () => {
   it('keeps what a list cannot say (times) from before', () => {
     const table = new ContainerTable();
     table.merge([info({ startedAt: 1234, finishedAt: 999 })], 0);
-    table.merge([fromListed({ ...info({}), project: 'p', hasHealthcheck: undefined })], table.mark());
-    expect(table.get('aaaaaaaaaaaa')).toMatchObject({ startedAt: 1234, finishedAt: 999, hasHealthcheck: false });
+    table.merge(
+      [fromListed({ ...info({}), project: 'p', hasHealthcheck: undefined })],
+      table.mark(),
+    );
+    expect(table.get('aaaaaaaaaaaa')).toMatchObject({
+      startedAt: 1234,
+      finishedAt: 999,
+      hasHealthcheck: false,
+    });
+  });
+
+  it('a start of a container known to run, well after its start, tells a missed death', () => {
+    const table = new ContainerTable();
+    table.merge([info({ startedAt: 1000 })], 0);
+    // The replayed start of the run it knows (inspect's StartedAt is a little earlier): nothing.
+    expect(table.apply(event({ action: 'start', time: 1000.5 }))).toBeUndefined();
+    expect(table.apply(event({ action: 'start', time: 9000 }))).toMatchObject({
+      kind: 'start',
+      missedDeath: true,
+    });
   });
 
   it('resets the health of a restarted container with a healthcheck, and forgets a destroyed one', () => {
@@ -171,7 +204,9 @@ describe('viewStack and observationOf', () => {
   });
 
   it('is starting while a healthcheck has not passed or is unknown', () => {
-    expect(observationOf(table(info({ hasHealthcheck: true, health: 'starting' })), undefined)).toEqual({
+    expect(
+      observationOf(table(info({ hasHealthcheck: true, health: 'starting' })), undefined),
+    ).toEqual({
       kind: 'starting',
     });
     expect(viewStack(table(info({ hasHealthcheck: undefined })), undefined).kind).toBe('starting');
@@ -181,7 +216,11 @@ describe('viewStack and observationOf', () => {
     const stopped = table(info({ status: 'exited', exitCode: 143 }));
     expect(observationOf(stopped, undefined)).toMatchObject({ kind: 'exited', stopped: true });
     const died = table(info({ status: 'exited', exitCode: 5 }));
-    expect(observationOf(died, undefined)).toMatchObject({ kind: 'exited', stopped: false, exitCode: 5 });
+    expect(observationOf(died, undefined)).toMatchObject({
+      kind: 'exited',
+      stopped: false,
+      exitCode: 5,
+    });
     const partly = table(info({ status: 'exited', exitCode: 0 }), side({}));
     expect(observationOf(partly, undefined)).toMatchObject({ kind: 'exited', stopped: false });
   });
@@ -217,7 +256,12 @@ describe('parsers and small parts', () => {
         Health: { Status: 'healthy' },
       },
     });
-    expect(c).toMatchObject({ name: 'p-app-1', hasHealthcheck: true, health: 'healthy', finishedAt: undefined });
+    expect(c).toMatchObject({
+      name: 'p-app-1',
+      hasHealthcheck: true,
+      health: 'healthy',
+      finishedAt: undefined,
+    });
     expect(c?.startedAt).toBe(engineTime('2026-11-21T23:45:33.628659386Z'));
     expect(fromInspect({ Id: 'x', Config: { Healthcheck: { Test: ['NONE'] } } })).toBeUndefined();
   });

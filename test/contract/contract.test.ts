@@ -28,7 +28,10 @@ describe.each(planes)('contract: $name', (plane: PlaneUnderTest) => {
   /** A supervisor on this plane, closed after the test; undefined when the plane is unavailable. */
   function make(options: Omit<ContractOptions, 'id'> = {}): Supervisor {
     counter += 1;
-    const supervisor = plane.make({ id: `contract-${plane.name}-${process.pid}-${counter}`, ...options });
+    const supervisor = plane.make({
+      id: `contract-${plane.name}-${process.pid}-${counter}`,
+      ...options,
+    });
     open.push(supervisor);
     return supervisor;
   }
@@ -76,11 +79,16 @@ describe.each(planes)('contract: $name', (plane: PlaneUnderTest) => {
     await s.start();
     expect(code(await s.start().catch((e) => e))).toBe('ERR_ALREADY_RUNNING');
     const stats = await s.stats();
-    expect(stats).toMatchObject({ cpuPercent: expect.any(Number), memoryBytes: expect.any(Number) });
+    expect(stats).toMatchObject({
+      cpuPercent: expect.any(Number),
+      memoryBytes: expect.any(Number),
+    });
     expect(code(await s.waitFor('running', { timeoutMs: Number.NaN }).catch((e) => e))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(() => s.recentOutput(Number.NaN)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => s.recentOutput(Number.NaN)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
     expect(() => s.output({ bufferSize: Number.NaN })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
     );
@@ -127,7 +135,10 @@ describe.each(planes)('contract: $name', (plane: PlaneUnderTest) => {
     const crash = once(s, 'crash');
     await plane.crash(s, 5);
     const [details] = await crash;
-    expect(details).toMatchObject({ exitCode: plane.reportedCode(5), lastLines: expect.any(Array) });
+    expect(details).toMatchObject({
+      exitCode: plane.reportedCode(5),
+      lastLines: expect.any(Array),
+    });
     await s.waitFor('running');
     const gaveUp = once(s, 'gaveUp');
     await plane.crash(s, 6);
@@ -188,7 +199,9 @@ describe.each(planes)('contract: $name', (plane: PlaneUnderTest) => {
     await crashed;
     await s.stop();
     expect(s.state.state).toBe('stopped');
-    expect(code(await s.waitFor('starting', { timeoutMs: 600 }).catch((e) => e))).toBe('ERR_TIMEOUT');
+    expect(code(await s.waitFor('starting', { timeoutMs: 600 }).catch((e) => e))).toBe(
+      'ERR_TIMEOUT',
+    );
   });
 
   it('an aborted start() rejects AbortError and leaves it stopped with nothing running', async (t) => {

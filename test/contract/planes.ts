@@ -1,4 +1,7 @@
-import type { AutoRestartConfig } from '../../src/policy/auto-restart.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AutoRestartOptions } from '../../src/policy/auto-restart.js';
 import { ProcessSupervisor } from '../../src/process/index.js';
 import type { Supervisor } from '../../src/supervisor.js';
 import { FakeSupervisor } from '../../src/testing/index.js';
@@ -13,7 +16,7 @@ export interface ContractOptions {
   readonly exitAtStart?: number;
   /** Bounds the starting phase (readiness.timeoutMs). */
   readonly startTimeoutMs?: number;
-  readonly autoRestart?: Partial<AutoRestartConfig>;
+  readonly autoRestart?: AutoRestartOptions;
 }
 
 /**
@@ -89,5 +92,18 @@ export const processPlane: PlaneUnderTest = {
   bootLine: /Loading world chunk 1/,
 };
 
+let keptStateDir: string | undefined;
+
+/** The process plane with `stateDir`: the server runs under a keeper that outlives the host. */
+export const keptProcessPlane: PlaneUnderTest = {
+  ...processPlane,
+  name: 'process-keeper',
+  make(options) {
+    keptStateDir ??= mkdtempSync(join(tmpdir(), 'gwc-'));
+    const local = processPlane.make(options) as ProcessSupervisor;
+    return new ProcessSupervisor({ ...local.config, stateDir: keptStateDir });
+  },
+};
+
 /** Every plane the contract runs over. */
-export const planes: readonly PlaneUnderTest[] = [fakePlane, processPlane];
+export const planes: readonly PlaneUnderTest[] = [fakePlane, processPlane, keptProcessPlane];

@@ -22,9 +22,9 @@ describe('fleet public types', () => {
       createSupervisor({ kind: 'compose', id: 'a', cwd: '.' }),
     ).toEqualTypeOf<ComposeSupervisor>();
     const loaded: unknown = JSON.parse('{}');
-    expectTypeOf(createSupervisor(loaded)).toEqualTypeOf<Supervisor>();
+    expectTypeOf(createSupervisor(loaded)).toEqualTypeOf<ProcessSupervisor | ComposeSupervisor>();
     const typed = { kind: 'process', id: 'a' } as SupervisorConfig;
-    expectTypeOf(createSupervisor(typed)).toEqualTypeOf<Supervisor>();
+    expectTypeOf(createSupervisor(typed)).toEqualTypeOf<ProcessSupervisor | ComposeSupervisor>();
     // @ts-expect-error compose needs cwd
     const _missingCwd: SupervisorConfig = { kind: 'compose', id: 'a' };
   });

@@ -125,7 +125,10 @@ describe('Fleet.dispatch', () => {
     [{ action: 'start' }, '`instanceId` to be a non-empty string, got `undefined`'],
     [{ instanceId: '', action: 'start' }, 'got `""` (string)'],
     [{ instanceId: 7, action: 'start' }, 'got `7` (number)'],
-    [{ instanceId: 'alpha' }, '`action` to be one of start, stop, restart, kill, send, got `undefined`'],
+    [
+      { instanceId: 'alpha' },
+      '`action` to be one of start, stop, restart, kill, send, got `undefined`',
+    ],
     [{ instanceId: 'alpha', action: 1 }, 'got `1` (number)'],
     [{ instanceId: 'alpha', action: 'stop', force: true }, 'unknown command field `force`'],
   ])('rejects the malformed command %j with ERR_INVALID_ARGUMENT', async (command, message) => {

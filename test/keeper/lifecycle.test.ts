@@ -153,7 +153,7 @@ describe('launchKept', () => {
         error = caught;
       }
     }
-    expect(isGamewardError(error, 'ERR_INVALID_STATE')).toBe(true);
+    expect(isGamewardError(error, 'ERR_CONSOLE_FULL')).toBe(true);
     expect(String(error)).toMatch(/full/);
     await server.signal('SIGKILL');
     await server.exited;

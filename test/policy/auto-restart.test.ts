@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigValidator } from '../../src/config/validate.js';
 import { GamewardError } from '../../src/errors.js';
 import {
+  AUTO_RESTART_OFF,
   type AutoRestartConfig,
   CrashPolicy,
   DEFAULT_AUTO_RESTART,
@@ -28,7 +29,22 @@ describe('normalizeAutoRestart', () => {
       factor: 2,
       restartOnCleanExit: true,
     });
-    expect(normalizeAutoRestart(undefined, v)).toBe(DEFAULT_AUTO_RESTART);
+    expect(normalizeAutoRestart(undefined, v)).toBe(AUTO_RESTART_OFF);
+    expect(AUTO_RESTART_OFF.enabled).toBe(false);
+  });
+
+  it('spreading DEFAULT_AUTO_RESTART and changing one field still restarts (issue 10)', () => {
+    const config = normalizeAutoRestart({ ...DEFAULT_AUTO_RESTART, maxRestarts: 5 }, v);
+    expect(config).toMatchObject({ enabled: true, maxRestarts: 5 });
+    expect(new CrashPolicy(config, () => 0).onCrash({ exitCode: 1 })).toMatchObject({
+      action: 'restart',
+    });
+  });
+
+  it('accepts fields set to undefined (exactOptionalPropertyTypes users)', () => {
+    expect(normalizeAutoRestart({ maxRestarts: undefined, factor: undefined }, v)).toEqual(
+      DEFAULT_AUTO_RESTART,
+    );
   });
 
   it('merges the given fields over the defaults', () => {
@@ -90,7 +106,7 @@ describe('normalizeAutoRestart', () => {
 
 describe('CrashPolicy', () => {
   it('does nothing when disabled, even for a signal', () => {
-    const p = new CrashPolicy(DEFAULT_AUTO_RESTART, () => 0);
+    const p = new CrashPolicy(AUTO_RESTART_OFF, () => 0);
     expect(p.onCrash({ signal: 'SIGSEGV' })).toEqual({ action: 'none', reason: 'disabled' });
   });
 

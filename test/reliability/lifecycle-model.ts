@@ -49,7 +49,9 @@ export function fold(model: Model, op: Op, outcome: Outcome): void {
             : { ERR_NOT_RUNNING: from };
   const next = allowed[outcome];
   if (next === undefined) {
-    throw new Error(`${op} from ${from}: got ${outcome}, allowed ${Object.keys(allowed).join('|')}`);
+    throw new Error(
+      `${op} from ${from}: got ${outcome}, allowed ${Object.keys(allowed).join('|')}`,
+    );
   }
   model.label = next;
 }

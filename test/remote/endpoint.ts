@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigValidator } from '../../src/config/validate.js';
-import { type NormalizedSshConfig, normalizeSshConfig, type SshConfig } from '../../src/remote/options.js';
+import {
+  type NormalizedSshConfig,
+  normalizeSshConfig,
+  type SshConfig,
+} from '../../src/remote/options.js';
 
 /** Where scripts/setup-sshd.sh keeps its keys, and the endpoint it starts. */
 export const SSH_DIR = process.env.GAMEWARD_SSH_DIR ?? '/var/lib/gameward-test-ssh';
@@ -15,7 +19,14 @@ export const KNOWN_HOSTS = `${SSH_DIR}/known_hosts`;
 /** A normalised config for the test sshd; `overrides` replace fields. */
 export function sshConfig(overrides: Partial<SshConfig> = {}): NormalizedSshConfig {
   return normalizeSshConfig(
-    { host: SSH_HOST, port: SSH_PORT, user: 'root', privateKey: KEY, knownHosts: KNOWN_HOSTS, ...overrides },
+    {
+      host: SSH_HOST,
+      port: SSH_PORT,
+      user: 'root',
+      privateKey: KEY,
+      knownHosts: KNOWN_HOSTS,
+      ...overrides,
+    },
     new ConfigValidator('remote-test'),
   );
 }

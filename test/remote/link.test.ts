@@ -26,10 +26,18 @@ describeWithSshd('SshLink on the real sshd', () => {
 
   it('runs a command: argv, stdin, stdout, stderr and exit code round trip', async () => {
     const { link } = links.acquire(sshConfig());
-    const result = await link.exec(['sh', '-c', 'cat; printf "%s|" "$@" >&2; exit 7', 'sh', 'a b', "c'd"], {
-      stdin: 'from stdin\n',
+    const result = await link.exec(
+      ['sh', '-c', 'cat; printf "%s|" "$@" >&2; exit 7', 'sh', 'a b', "c'd"],
+      {
+        stdin: 'from stdin\n',
+      },
+    );
+    expect(result).toEqual({
+      exitCode: 7,
+      signal: undefined,
+      stdout: 'from stdin\n',
+      stderr: "a b|c'd|",
     });
-    expect(result).toEqual({ exitCode: 7, signal: undefined, stdout: 'from stdin\n', stderr: "a b|c'd|" });
     expect(link.status.state).toBe('up');
   });
 
@@ -46,6 +54,8 @@ describeWithSshd('SshLink on the real sshd', () => {
     expect(leases.every((lease) => lease.link === link)).toBe(true);
     expect(links.size).toBe(1);
     const streams = await Promise.all([1, 2, 3].map(() => link.stream(['cat'])));
+    // As with child_process, a channel closes once its output was read.
+    for (const stream of streams) stream.stdout.resume();
     // 30 commands at once: more than sshd's MaxSessions (10), so some wait for a channel.
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => leases[i % 5]!.link.exec(['echo', String(i)])),
@@ -54,7 +64,11 @@ describeWithSshd('SshLink on the real sshd', () => {
     expect(await serverConnections()).toHaveLength(1);
     expect(link.connectCount).toBe(1);
     for (const stream of streams) stream.stdin.end();
-    expect((await Promise.all(streams.map((s) => s.exit))).map((e) => e.kind)).toEqual(['exited', 'exited', 'exited']);
+    expect((await Promise.all(streams.map((s) => s.exit))).map((e) => e.kind)).toEqual([
+      'exited',
+      'exited',
+      'exited',
+    ]);
     // The link closes with its last lease, not before.
     for (const lease of leases.slice(1)) await lease.release();
     expect(link.status.state).toBe('up');
@@ -84,7 +98,9 @@ describeWithSshd('SshLink on the real sshd', () => {
     const marker = uniqueSleep();
     const started = link.exec(['sleep', marker], { timeoutMs: 500 });
     await expect(started).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
-    await eventually(async () => (await link.exec(['pgrep', '-fx', `sleep ${marker}`])).exitCode === 1);
+    await eventually(
+      async () => (await link.exec(['pgrep', '-fx', `sleep ${marker}`])).exitCode === 1,
+    );
   });
 
   it('an AbortSignal rejects with ERR_ABORTED and kills the remote command', async () => {
@@ -96,10 +112,14 @@ describeWithSshd('SshLink on the real sshd', () => {
     controller.abort();
     // Killed (SIGKILL) before the channel closed, or closed first: never `lost`.
     expect(['exited', 'closed']).toContain((await stream.exit).kind);
-    await eventually(async () => (await link.exec(['pgrep', '-fx', `sleep ${marker}`])).exitCode === 1);
+    await eventually(
+      async () => (await link.exec(['pgrep', '-fx', `sleep ${marker}`])).exitCode === 1,
+    );
     const aborted = new AbortController();
     aborted.abort();
-    await expect(link.exec(['true'], { signal: aborted.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(link.exec(['true'], { signal: aborted.signal })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    });
   });
 
   it('forwards a remote Unix socket over the same connection (how a keeper or dockerd is reached)', async () => {
@@ -126,15 +146,18 @@ describeWithSshd('SshLink on the real sshd', () => {
     }
   });
 
-  it.runIf(existsSync('/var/run/docker.sock'))('reaches a Docker engine API through the forwarded socket', async () => {
-    const { link } = links.acquire(sshConfig());
-    const socket = await link.openUnixSocket('/var/run/docker.sock');
-    socket.end('GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await once(socket, 'close');
-    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.[01] 200 OK[\s\S]*\r\n\r\nOK$/);
-  });
+  it.runIf(existsSync('/var/run/docker.sock'))(
+    'reaches a Docker engine API through the forwarded socket',
+    async () => {
+      const { link } = links.acquire(sshConfig());
+      const socket = await link.openUnixSocket('/var/run/docker.sock');
+      socket.end('GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await once(socket, 'close');
+      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.[01] 200 OK[\s\S]*\r\n\r\nOK$/);
+    },
+  );
 
   it('close() ends every channel and the connection; later calls get ERR_DISPOSED', async () => {
     const { link } = links.acquire(sshConfig());
@@ -146,7 +169,9 @@ describeWithSshd('SshLink on the real sshd', () => {
     expect((await stream.exit).kind).not.toBe('lost');
     expect(seen.at(-1)).toMatchObject({ state: 'down', reason: 'closed', retrying: false });
     await expect(link.exec(['true'])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
-    expect(() => links.acquire(sshConfig())).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
+    expect(() => links.acquire(sshConfig())).toThrow(
+      expect.objectContaining({ code: 'ERR_DISPOSED' }),
+    );
     await eventually(async () => (await serverConnections()).length === 0);
     // The remote sleep went with it: checked over a fresh link.
     const fresh = new SshLinks();

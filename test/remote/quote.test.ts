@@ -19,10 +19,12 @@ function arrived(stdout: Buffer | string): string[] {
 }
 
 /** Any argument a user could give: full Unicode, quotes, newlines, shell syntax; no NUL. */
-const argument = fc.oneof(
-  fc.string({ unit: 'binary' }),
-  fc.string({ unit: fc.constantFrom(...`'"\\$\`!*?[]{}~#&;|<>() \t\n=%-`.split('')) }),
-).filter((s) => !s.includes('\0'));
+const argument = fc
+  .oneof(
+    fc.string({ unit: 'binary' }),
+    fc.string({ unit: fc.constantFrom(...`'"\\$\`!*?[]{}~#&;|<>() \t\n=%-`.split('')) }),
+  )
+  .filter((s) => !s.includes('\0'));
 
 describe('quoteShellArg / shellCommand', () => {
   it('quotes every argument, even ones that look harmless', () => {
@@ -49,7 +51,9 @@ describe('quoteShellArg / shellCommand', () => {
   });
 
   it('refuses an empty argv', () => {
-    expect(() => shellCommand([])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => shellCommand([])).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 
   it('keeps shell syntax inert: an assignment-like first word is a command name', () => {
@@ -102,6 +106,8 @@ describeWithSshd('shellCommand through the real sshd', () => {
   });
 
   it('refuses NUL before anything reaches the remote side', async () => {
-    await expect(lease.link.exec(['echo', 'a\0b'])).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(lease.link.exec(['echo', 'a\0b'])).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARGUMENT',
+    });
   });
 });

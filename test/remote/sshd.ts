@@ -9,10 +9,14 @@ const run = promisify(execFile);
 
 function probe(): string | undefined {
   if (!existsSync(NETNS)) return 'network namespace gwnode2 is missing';
-  if (!existsSync(KEY) || !existsSync(KNOWN_HOSTS)) return `the test keys in ${SSH_DIR} are missing`;
+  if (!existsSync(KEY) || !existsSync(KNOWN_HOSTS))
+    return `the test keys in ${SSH_DIR} are missing`;
   try {
     // A TCP connect to the sshd in the namespace, with nothing but bash.
-    execFileSync('bash', ['-c', `exec 3<>/dev/tcp/${SSH_HOST}/${SSH_PORT}`], { stdio: 'ignore', timeout: 3000 });
+    execFileSync('bash', ['-c', `exec 3<>/dev/tcp/${SSH_HOST}/${SSH_PORT}`], {
+      stdio: 'ignore',
+      timeout: 3000,
+    });
   } catch {
     return `nothing listens on ${SSH_HOST}:${SSH_PORT}`;
   }
@@ -45,7 +49,10 @@ export function describeWithSshd(name: string, body: () => void): void {
 
 /** Runs a command inside the sshd's network namespace (the server side). */
 export async function inNamespace(...argv: string[]): Promise<string> {
-  const { stdout } = await run('nsenter', [`--net=${NETNS}`, ...argv], { encoding: 'utf8', timeout: 15_000 });
+  const { stdout } = await run('nsenter', [`--net=${NETNS}`, ...argv], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return stdout;
 }
 
@@ -75,7 +82,13 @@ export function recordingLogger(): Logger & { readonly records: string[] } {
     (obj: object, msg?: string): void => {
       records.push(`${level} ${JSON.stringify(obj, errorFields)} ${msg ?? ''}`);
     };
-  return { records, debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') };
+  return {
+    records,
+    debug: keep('debug'),
+    info: keep('info'),
+    warn: keep('warn'),
+    error: keep('error'),
+  };
 }
 
 /** JSON with an Error's message, stack and cause too (what a real logger would print). */
@@ -100,7 +113,11 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
 /** Stops the sshd and every connection it serves (its per-connection children), by pid. */
 export async function stopSshd(): Promise<void> {
   const master = (await run('cat', [`${SSH_DIR}/sshd.pid`], { encoding: 'utf8' })).stdout.trim();
-  const children = (await run('ps', ['-o', 'pid=', '--ppid', master], { encoding: 'utf8' }).catch(() => ({ stdout: '' }))).stdout
+  const children = (
+    await run('ps', ['-o', 'pid=', '--ppid', master], { encoding: 'utf8' }).catch(() => ({
+      stdout: '',
+    }))
+  ).stdout
     .split('\n')
     .map((pid) => pid.trim())
     .filter((pid) => pid !== '');

@@ -147,15 +147,25 @@ describe('StateChannel', () => {
     it('rejects with an AbortError whose cause is the signal reason', async () => {
       const { c } = channel();
       const reason = new Error('shutting down');
-      const error = await c.waitFor('running', { signal: AbortSignal.abort(reason) }).catch((e) => e);
+      const error = await c
+        .waitFor('running', { signal: AbortSignal.abort(reason) })
+        .catch((e) => e);
       expect(error).toMatchObject({ name: 'AbortError', code: 'ERR_ABORTED', cause: reason });
     });
 
-    it.each([Number.NaN, -1, 1.5, 3e9, '10'])('rejects timeoutMs %s with ERR_INVALID_ARGUMENT, never a 2 ms ERR_TIMEOUT', async (timeoutMs) => {
-      const { c } = channel();
-      const error = await c.waitFor('running', { timeoutMs: timeoutMs as number }).catch((e) => e);
-      expect(error).toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringContaining('timeoutMs') });
-    });
+    it.each([Number.NaN, -1, 1.5, 3e9, '10'])(
+      'rejects timeoutMs %s with ERR_INVALID_ARGUMENT, never a 2 ms ERR_TIMEOUT',
+      async (timeoutMs) => {
+        const { c } = channel();
+        const error = await c
+          .waitFor('running', { timeoutMs: timeoutMs as number })
+          .catch((e) => e);
+        expect(error).toMatchObject({
+          code: 'ERR_INVALID_ARGUMENT',
+          message: expect.stringContaining('timeoutMs'),
+        });
+      },
+    );
 
     it('honours timeoutMs: Infinity as no timeout', async () => {
       const { c } = channel();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition } from '../../src/state/transitions.js';
 import {
   canTransition,
   crashed,
@@ -9,6 +8,7 @@ import {
   stateLabels,
   transitions,
 } from '../../src/index.js';
+import { assertTransition } from '../../src/state/transitions.js';
 
 const sample: Record<string, InstanceState> = {
   unmanaged: States.unmanaged,

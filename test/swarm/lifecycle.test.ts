@@ -74,7 +74,9 @@ describeWithSwarm('SwarmSupervisor on the two-node swarm', () => {
     expect(booted.map((l) => l.task).sort()).toEqual(['1', '2']);
     expect(new Set(booted.map((l) => l.text.split(' on ')[1])).size).toBe(2);
     expect(lines.every((l) => l.service === 'app')).toBe(true);
-    expect(lines.some((l) => l.stream === 'stderr' && l.text.endsWith('a warning on stderr'))).toBe(true);
+    expect(lines.some((l) => l.stream === 'stderr' && l.text.endsWith('a warning on stderr'))).toBe(
+      true,
+    );
     // Scaled to zero before `stack rm`: the servers' last lines still arrive.
     expect(lines.filter((l) => l.text.endsWith(': stopping')).length).toBe(2);
   });
@@ -101,7 +103,10 @@ describeWithSwarm('SwarmSupervisor on the two-node swarm', () => {
 
   it('fails start() when a task fails while starting, with the task exit code', async () => {
     const supervisor = supervise({ EXIT_AT_BOOT: '3' });
-    await expect(supervisor.start()).rejects.toMatchObject({ code: 'ERR_START_FAILED', exitCode: 3 });
+    await expect(supervisor.start()).rejects.toMatchObject({
+      code: 'ERR_START_FAILED',
+      exitCode: 3,
+    });
     expect(supervisor.state).toMatchObject({ state: 'crashed', exitCode: 3 });
     // A dead run leaves its stack; the next start replaces it (a redeploy would not refill it).
     await supervisor.kill().catch(() => undefined);

@@ -24,7 +24,8 @@ function probe(): string | undefined {
       return 'the Docker engine is not a swarm manager';
     }
     const ready = out(['node', 'ls', '--format', '{{.Status}}']).split('\n');
-    if (ready.filter((s) => s === 'Ready').length < 2) return 'the swarm has fewer than 2 Ready nodes';
+    if (ready.filter((s) => s === 'Ready').length < 2)
+      return 'the swarm has fewer than 2 Ready nodes';
     out(['image', 'inspect', TEST_IMAGE], { ...process.env, DOCKER_HOST: NODE2_HOST });
     out(['image', 'inspect', TEST_IMAGE]);
   } catch (error) {
@@ -58,9 +59,18 @@ export function describeWithSwarm(name: string, body: () => void): void {
 }
 
 /** Runs a docker command against the manager (or `host`) and returns its stdout, trimmed. */
-export async function docker(args: string[], host?: string): Promise<string> {
-  const env = host === undefined ? process.env : { ...process.env, DOCKER_HOST: host };
-  const { stdout } = await run('docker', args, { encoding: 'utf8', timeout: 60_000, env });
+export async function docker(
+  args: string[],
+  host?: string,
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<string> {
+  const env = {
+    ...process.env,
+    ...options.env,
+    ...(host === undefined ? {} : { DOCKER_HOST: host }),
+  };
+  const cwd = options.cwd ?? tmpdir();
+  const { stdout } = await run('docker', args, { encoding: 'utf8', timeout: 60_000, env, cwd });
   return stdout.trim();
 }
 
@@ -79,11 +89,15 @@ export async function liveTasks(stack: string): Promise<string[]> {
     '--no-trunc',
     '--format',
     '{{.ID}} {{.CurrentState}}',
-    ...(await docker(['service', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`]))
+    ...(
+      await docker(['service', 'ls', '-q', '--filter', `label=com.docker.stack.namespace=${stack}`])
+    )
       .split('\n')
       .filter((s) => s !== ''),
   ]).catch(() => '');
-  return out.split('\n').filter((l) => /^\S+ (Running|Starting|Preparing|Pending|Assigned)/.test(l));
+  return out
+    .split('\n')
+    .filter((l) => /^\S+ (Running|Starting|Preparing|Pending|Assigned)/.test(l));
 }
 
 /**
@@ -96,7 +110,10 @@ export async function removeStacks(stacks: Iterable<string>): Promise<string[]> 
   const left = async (): Promise<string[]> => {
     const found: string[] = [];
     for (const host of [undefined, NODE2_HOST]) {
-      const out = await docker(['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=com.docker.stack.namespace'], host).catch(() => '');
+      const out = await docker(
+        ['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=com.docker.stack.namespace'],
+        host,
+      ).catch(() => '');
       found.push(...out.split('\n').filter((n) => names.some((s) => n.startsWith(`${s}_`))));
     }
     const services = await docker(['service', 'ls', '--format', '{{.Name}}']).catch(() => '');
@@ -108,9 +125,15 @@ export async function removeStacks(stacks: Iterable<string>): Promise<string[]> 
   while (found.length > 0 && Date.now() < deadline) {
     // Ended task containers stay until swarm prunes them: remove them ourselves.
     for (const host of [undefined, NODE2_HOST]) {
-      const ids = await docker(['ps', '-aq', '--filter', 'status=exited', '--filter', 'label=com.docker.stack.namespace'], host).catch(() => '');
+      const ids = await docker(
+        ['ps', '-aq', '--filter', 'status=exited', '--filter', 'label=com.docker.stack.namespace'],
+        host,
+      ).catch(() => '');
       for (const id of ids.split('\n').filter((i) => i !== '')) {
-        const stack = await docker(['inspect', '-f', '{{index .Config.Labels "com.docker.stack.namespace"}}', id], host).catch(() => '');
+        const stack = await docker(
+          ['inspect', '-f', '{{index .Config.Labels "com.docker.stack.namespace"}}', id],
+          host,
+        ).catch(() => '');
         if (names.includes(stack)) await docker(['rm', '-f', id], host).catch(() => undefined);
       }
     }
@@ -127,7 +150,10 @@ export function triggerDir(): { path: string; remove: () => void } {
 }
 
 /** The env a fixture stack file needs. */
-export function fixtureEnv(trigger: string, extra: Record<string, string> = {}): Record<string, string> {
+export function fixtureEnv(
+  trigger: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { GW_FIXTURES: FIXTURES, GW_TRIGGER_DIR: trigger, ...extra };
 }
 

@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ComposeSupervisor } from '../../src/compose/index.js';
+import type { Supervisor } from '../../src/supervisor.js';
+import type { PlaneUnderTest } from '../contract/planes.js';
+import { testProjectName } from '../support/run-id.js';
+import { engineProblem, FIXTURES, triggerDir } from './engine.js';
+
+// Each supervisor's /trigger directory: how the contract makes its workload die from outside.
+const triggers = new WeakMap<Supervisor, string>();
+
+/**
+ * The compose plane under the contract suite (test/contract): a one-service stack on the real
+ * engine. Add it to `planes` in test/contract/planes.ts. Projects are named after this run
+ * (`gwtest<token>-...`), so the global teardown finds any container a test left.
+ */
+export const composePlane: PlaneUnderTest = {
+  name: 'compose',
+  unavailable: async () =>
+    engineProblem === undefined || process.env.GAMEWARD_REQUIRE_DOCKER === '1'
+      ? undefined
+      : engineProblem,
+  make(options) {
+    const trigger = triggerDir();
+    const supervisor = new ComposeSupervisor({
+      id: options.id,
+      projectName: testProjectName(options.id),
+      cwd: FIXTURES,
+      files: ['contract.yaml'],
+      removeOnStop: true,
+      stopTimeoutMs: 5000,
+      restartDelayMs: 0,
+      readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
+      autoRestart: options.autoRestart,
+      env: {
+        GW_TRIGGER_DIR: trigger.path,
+        NEVER_READY: options.neverReady === true ? '1' : '0',
+        EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
+      },
+    });
+    triggers.set(supervisor, trigger.path);
+    // The trigger directory goes with the supervisor (the container is gone by then).
+    const close = supervisor.close.bind(supervisor);
+    supervisor.close = () => close().finally(trigger.remove);
+    return supervisor;
+  },
+  async crash(supervisor, code) {
+    const dir = triggers.get(supervisor);
+    if (dir === undefined) throw new Error('not a compose supervisor of this plane');
+    writeFileSync(join(dir, `exit-${code}`), '');
+  },
+  reportedCode: (code) => code,
+  bootLine: /Loading world chunk 1/,
+};
