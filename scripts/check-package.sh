@@ -7,8 +7,13 @@ cd "$root"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-npm run build --silent
+# npm pack builds first (prepack): a fresh clone never packs an empty package.
+rm -rf dist
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
+tar -tzf "$work/$tarball" >"$work/files.txt"
+grep -q '^package/dist/index.js$' "$work/files.txt" || { echo "check-package: no dist in the tarball" >&2; exit 1; }
+grep -q '^package/assets/fake-game-server.mjs$' "$work/files.txt" || { echo "check-package: no fake game server" >&2; exit 1; }
+if grep -q '\.map$' "$work/files.txt"; then echo "check-package: source maps shipped" >&2; exit 1; fi
 echo "check-package: packed $tarball ($(du -h "$work/$tarball" | cut -f1))"
 npx --no-install publint run "$work/$tarball" --strict
 npx --no-install attw "$work/$tarball" --profile esm-only
@@ -29,9 +34,24 @@ const wire = JSON.stringify(toWire(fake.state));
 if (wire !== '{"state":"running"}') throw new Error(`unexpected wire ${wire}`);
 if (stateLabel(fromWire({ state: 'crashed', exit_code: 3 })) !== 'crashed') throw new Error('label');
 try { fromWire(null); throw new Error('no throw'); } catch (e) { if (!(e instanceof GamewardError)) throw e; }
-await fake[Symbol.asyncDispose]();
+await fake.close();
+// The bundled fake game server ships and runs.
+import { existsSync } from 'node:fs';
+import { fakeGameServer } from 'gameward/testing';
+import { ProcessSupervisor } from 'gameward';
+if (!existsSync(fakeGameServer)) throw new Error(`fake game server missing: ${fakeGameServer}`);
+const server = new ProcessSupervisor({ id: 'scratch-proc', executable: process.execPath,
+  args: [fakeGameServer, '--name=scratch'], readiness: { pattern: 'Server started' }, stopCommand: 'quit' });
+await server.start();
+await server.close();
+// Recipes ship as their own entry point.
+import { recipe, recipeNames } from 'gameward/recipes';
+if (!recipeNames.includes('minecraft-paper')) throw new Error('recipes missing');
+recipe('factorio', { installDir: '/srv/factorio', port: 34197 });
 console.log('check-package: JS import ok');
 JS
+# typed-emitter is only a type now: nothing pulls in rxjs (12 MB) for it.
+if [ -d node_modules/rxjs ]; then echo "check-package: rxjs was installed" >&2; exit 1; fi
 node use.mjs
 cat > use.ts <<'TS'
 import { type InstanceState, toWire, fromWire, stateLabel, GamewardError, type Supervisor } from 'gameward';

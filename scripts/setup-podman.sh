@@ -28,7 +28,7 @@ ping_api() { $SUDO curl -sf --max-time 2 --unix-socket "$SOCK" http://d/_ping >/
 if [ "$ACTION" = down ]; then
   pid=$($SUDO cat "$PID_FILE" 2>/dev/null || true)
   # Only the service this script started: a pid file can outlive its process and name another.
-  if [ -n "$pid" ] && grep -q 'system.*service' "/proc/$pid/cmdline" 2>/dev/null; then
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'podman system service'; then
     $SUDO kill "$pid"
     for _ in $(seq 1 40); do [ -d "/proc/$pid" ] || break; sleep 0.25; done
   fi

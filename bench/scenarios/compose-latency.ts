@@ -25,7 +25,7 @@ function writeStack(services: number): string {
     (_, i) => `  s${i}:
     image: gameward-test-busybox:latest
     pull_policy: never
-    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 1; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 100000 & wait"]
 `,
   ).join('');
   writeFileSync(join(dir, 'compose.yaml'), `services:\n${body}`);

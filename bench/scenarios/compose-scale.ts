@@ -76,7 +76,7 @@ runScenario(async () => {
   app:
     image: gameward-test-busybox:latest
     pull_policy: never
-    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 5; done"]
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 100000 & wait"]
 `,
   );
   const engine = await proxy(dir);

@@ -25,7 +25,8 @@ let counter = 0;
 const docker = (args: string[]): string =>
   execFileSync('docker', args, { env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
 const name = (): string => {
-  const stack = `gwbench${process.pid}x${(counter += 1)}`;
+  counter += 1;
+  const stack = `gwbench${process.pid}x${counter}`;
   made.add(stack);
   return stack;
 };
@@ -107,7 +108,13 @@ runScenario(async () => {
         if (line.text.includes(`booting on ${worker}`)) slot = line.task ?? '';
       });
       await s.start();
-      while (slot === '') await new Promise((r) => setTimeout(r, 20));
+      const deadline = now() + 10_000;
+      while (slot === '') {
+        if (now() > deadline) throw new Error('no replica printed its boot line on node 2');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // Past the fast polling that the deploy's events began: this measures the idle rate.
+      await new Promise((r) => setTimeout(r, 4000));
       const crashed = stateReached(s, 'crashed');
       const t0 = now();
       writeFileSync(join(trigger, `app-${slot}-exit-3`), '');

@@ -62,11 +62,17 @@ interface Member<S extends Supervisor> {
   readonly listeners: { [E in keyof FleetEvents]: (...args: never[]) => void };
 }
 
-type TypedFleetEmitter = Omit<EventEmitter, 'on' | 'once' | 'off'> & {
-  on<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
-  once<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
-  off<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): unknown;
-};
+type FleetEventMethods = 'on' | 'once' | 'off' | 'addListener' | 'removeListener';
+
+/** A `node:events` EventEmitter whose listener methods know {@link FleetEvents}. */
+export interface FleetEmitter extends Omit<EventEmitter, FleetEventMethods> {
+  on<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): this;
+  once<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): this;
+  off<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): this;
+  addListener<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): this;
+  removeListener<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): this;
+}
+type TypedFleetEmitter = FleetEmitter;
 const FleetEmitter = EventEmitter as unknown as new () => TypedFleetEmitter;
 
 /**

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { LineSplitter } from '../console/line-splitter.js';
 
@@ -26,6 +25,8 @@ export interface SpawnRequest {
 const QUIET_MS = 250;
 // The longest a caller waits for the last lines (a descendant that escaped may keep writing).
 const DRAIN_LIMIT_MS = 1000;
+// How often the pipes still open after their run ended are looked at, all of them together.
+const DRAIN_TICK_MS = 50;
 
 /** Pending console bytes (written, not yet taken by the server) before send() refuses. */
 export const MAX_PENDING_CONSOLE_BYTES = 1024 * 1024;
@@ -55,12 +56,13 @@ export class ServerProcess {
   readonly spawned: Promise<void>;
   readonly exited: Promise<ExitInfo>;
   readonly #subprocess: Subprocess | undefined;
-  /** Resolves once stdout and stderr have both closed. */
-  readonly #outputClosed: Promise<unknown> = Promise.resolve();
   #exit: ExitInfo | undefined;
+  // stdout and stderr until they close; then finish() has nothing left to wait for.
+  #openPipes = 0;
   // Chunks read so far: tells a quiet pipe from one still being drained.
   #chunks = 0;
   #finished: Promise<void> | undefined;
+  #drain: Draining | undefined;
 
   constructor(request: SpawnRequest) {
     let resolveExit!: (info: ExitInfo) => void;
@@ -76,13 +78,24 @@ export class ServerProcess {
       return;
     }
     this.#subprocess = subprocess;
-    const onChunk = (): void => {
-      this.#chunks += 1;
+    const pipe = {
+      chunk: (): void => {
+        this.#chunks += 1;
+      },
+      closed: (): void => {
+        this.#openPipes -= 1;
+        if (this.#openPipes === 0) this.#drain?.done();
+      },
     };
-    this.#outputClosed = Promise.all([
-      read(subprocess.stdout, 'stdout', request.onLine, onChunk),
-      read(subprocess.stderr, 'stderr', request.onLine, onChunk),
-    ]);
+    for (const [stream, name] of [
+      [subprocess.stdout, 'stdout'],
+      [subprocess.stderr, 'stderr'],
+    ] as const) {
+      if (stream !== null) {
+        this.#openPipes += 1;
+        read(stream, name, request.onLine, pipe);
+      }
+    }
     // EPIPE when the server has exited or closed stdin: write() reports it to its caller.
     subprocess.stdin?.on('error', () => undefined);
     this.spawned = new Promise<void>((resolve, reject) => {
@@ -141,8 +154,9 @@ export class ServerProcess {
 
   /**
    * Call once the run is over (exited, tree down). Resolves when stdout and stderr have closed
-   * (their last lines published), at most DRAIN_LIMIT_MS later. A pipe quiet for QUIET_MS is
-   * closed on our side, so a descendant that escaped the kill keeps neither our fds nor this object.
+   * (their last lines published), at most DRAIN_LIMIT_MS later; then our ends are closed, so a
+   * descendant that escaped the kill keeps neither our fds nor this object. A pipe quiet for
+   * QUIET_MS is closed sooner.
    */
   finish(): Promise<void> {
     this.#finished ??= this.#finish();
@@ -161,52 +175,104 @@ export class ServerProcess {
     }
   }
 
-  async #finish(): Promise<void> {
+  #finish(): Promise<void> {
     const subprocess = this.#subprocess;
-    if (subprocess === undefined) return;
+    if (subprocess === undefined) return Promise.resolve();
     subprocess.stdin?.destroy();
-    for (const stream of [subprocess.stdout, subprocess.stderr] as (Socket | null)[]) {
-      // Reads re-arm the timeout. When it fires, the poll phase first reads what is pending: a
-      // loaded machine that stalled must not cut the last lines.
-      stream?.setTimeout(QUIET_MS, () => {
-        const seen = this.#chunks;
-        setImmediate(() => {
-          if (this.#chunks === seen) stream.destroy();
-        });
-      });
+    // The usual case: the pipes hit EOF with the exit, so nothing is armed (a crash storm of a
+    // thousand exits must not arm thousands of timers).
+    if (this.#openPipes === 0) {
+      this.abandon();
+      return Promise.resolve();
     }
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise((resolve) => {
-      timer = setTimeout(resolve, DRAIN_LIMIT_MS);
+    return new Promise<void>((resolve) => {
+      const now = performance.now();
+      this.#drain = {
+        deadline: now + DRAIN_LIMIT_MS,
+        quietSince: now,
+        seen: this.#chunks,
+        chunks: () => this.#chunks,
+        closeQuiet: () => {
+          for (const stream of [subprocess.stdout, subprocess.stderr]) stream?.destroy();
+        },
+        done: () => {
+          unwatchDrain(this.#drain as Draining);
+          this.abandon();
+          resolve();
+        },
+      };
+      watchDrain(this.#drain);
     });
-    await Promise.race([this.#outputClosed, limit]);
-    clearTimeout(timer);
   }
 }
 
-/** Feeds `stream` into lines; resolves when it closes (its last partial line emitted). */
+/** A run whose pipes are still open after it ended. */
+interface Draining {
+  readonly deadline: number;
+  quietSince: number;
+  seen: number;
+  chunks(): number;
+  closeQuiet(): void;
+  done(): void;
+}
+
+// One timer for every run being drained, rather than a timer and two socket timeouts per run.
+const draining = new Set<Draining>();
+let drainTimer: NodeJS.Timeout | undefined;
+
+function watchDrain(entry: Draining): void {
+  draining.add(entry);
+  drainTimer ??= setInterval(checkDrains, DRAIN_TICK_MS);
+}
+
+function unwatchDrain(entry: Draining): void {
+  draining.delete(entry);
+  if (draining.size > 0 || drainTimer === undefined) return;
+  clearInterval(drainTimer);
+  drainTimer = undefined;
+}
+
+function checkDrains(): void {
+  const now = performance.now();
+  for (const entry of draining) {
+    if (now >= entry.deadline) {
+      entry.done();
+      continue;
+    }
+    const chunks = entry.chunks();
+    if (chunks !== entry.seen) {
+      entry.seen = chunks;
+      entry.quietSince = now;
+    } else if (now - entry.quietSince >= QUIET_MS) {
+      // The poll phase first reads what is pending: a loaded machine that stalled must not cut
+      // the last lines.
+      setImmediate(() => {
+        if (entry.chunks() === chunks) entry.closeQuiet();
+      });
+    }
+  }
+}
+
+/** Feeds `stream` into lines; `pipe.closed()` once it closed (its last partial line emitted). */
 function read(
-  stream: Readable | null | undefined,
+  stream: Readable,
   name: 'stdout' | 'stderr',
   onLine: SpawnRequest['onLine'],
-  onChunk: () => void,
-): Promise<void> {
-  if (stream === null || stream === undefined) return Promise.resolve();
+  pipe: { chunk(): void; closed(): void },
+): void {
   // Every line a chunk completes was read at the same moment: one clock read per chunk.
   let readAt = 0;
   const splitter = new LineSplitter((text) => onLine(name, text, readAt));
   stream.on('data', (chunk: Buffer) => {
-    onChunk();
+    pipe.chunk();
     readAt = Date.now();
     splitter.push(chunk);
   });
   // A read error ends the stream ('close' follows); the exit is what counts.
   stream.on('error', () => undefined);
-  return new Promise((resolve) => {
-    stream.once('close', () => {
-      readAt = Date.now();
-      splitter.flush();
-      resolve();
-    });
+  stream.once('close', () => {
+    readAt = Date.now();
+    splitter.flush();
+    pipe.closed();
   });
 }

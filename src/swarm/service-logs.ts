@@ -4,6 +4,12 @@ import type { OutputLine } from '../supervisor.js';
 import type { ManagerApi } from './engine.js';
 
 const RECONNECT_MS = 500;
+/**
+ * A reopened stream starts this much before the newest line seen: the manager merges the nodes'
+ * streams, so one task's line may arrive after a newer line of another task. Repeats are dropped
+ * per task.
+ */
+const RESUME_OVERLAP_NS = 5_000_000_000n;
 /** A run's last lines count as delivered once its service's log was quiet this long. */
 const QUIET_MS = 250;
 const QUIET_LIMIT_MS = 1500;
@@ -35,8 +41,8 @@ interface Pending {
  * Every replica's output on every node, through the manager's service logs
  * (`/services/{id}/logs?follow=1&details=1&timestamps=1`): frames multiplex stdout and stderr;
  * each line carries its time and the task and node ids, so a stream reopened after a manager
- * restart resumes at the last line seen, without loss or repeats. A stream opened before the
- * tasks exist still gets their lines.
+ * restart resumes shortly before the last line seen, and drops what it repeats. A stream opened
+ * before the tasks exist still gets their lines.
  */
 export class ServiceLogs {
   readonly #init: ServiceLogsInit;
@@ -45,8 +51,9 @@ export class ServiceLogs {
   readonly #queue: Pending[] = [];
   #resolving = false;
   #since: string;
-  // The newest line's time in ns, to drop what a reopened stream repeats.
-  #last = 0n;
+  // Each task's newest line time in ns, to drop what a reopened stream repeats.
+  readonly #lastByTask = new Map<string, bigint>();
+  #newest = 0n;
   #lastAt = 0;
   #retry: NodeJS.Timeout | undefined;
 
@@ -157,9 +164,12 @@ export class ServiceLogs {
         return;
       }
       this.#queue.shift();
-      if (line.ns <= this.#last) continue;
-      this.#last = line.ns;
-      this.#since = line.since;
+      if (line.ns <= (this.#lastByTask.get(line.taskId) ?? -1n)) continue;
+      this.#lastByTask.set(line.taskId, line.ns);
+      if (line.ns > this.#newest) {
+        this.#newest = line.ns;
+        this.#since = nsToSince(line.ns - RESUME_OVERLAP_NS);
+      }
       if (this.#closed.signal.aborted) continue;
       this.#init.publish({
         stream: item.stream,
@@ -199,6 +209,11 @@ export function parseLogLine(raw: string): LogLine | undefined {
     nodeId: details.get('com.docker.swarm.node.id') ?? '',
     text: raw.slice(second + 1),
   };
+}
+
+function nsToSince(ns: bigint): string {
+  const seconds = ns / 1_000_000_000n;
+  return `${seconds}.${String(ns % 1_000_000_000n).padStart(9, '0')}`;
 }
 
 /** A time (ms since the epoch) as the logs' `since` takes it. */

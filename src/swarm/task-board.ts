@@ -14,7 +14,7 @@ import {
 /** Poll period while every subscriber is idle: the crash-detection target (about 1 s). */
 export const IDLE_POLL_MS = 1000;
 /** Poll period while a subscriber starts or stops, and for a while after an engine event. */
-export const FAST_POLL_MS = 200;
+export const FAST_POLL_MS = 100;
 /** How long polling stays fast after an engine event (a task's state lags its container's). */
 const FAST_AFTER_EVENT_MS = 3000;
 /** Services and nodes are re-read on events, and every this many polls without an event stream. */
@@ -46,7 +46,8 @@ const boards = new Map<string, TaskBoard>();
  * (moby/moby#37403) and a task dying on a worker gives the manager no event, so the board polls
  * `GET /tasks` filtered by the stack label's key (every stack's tasks in one call): every
  * {@link IDLE_POLL_MS} while idle, every {@link FAST_POLL_MS} while an instance starts or stops,
- * and at once on a service, node or stack-container event. It runs only while subscribed.
+ * and at once on a service, node or stack-container event. It runs only while subscribed, and
+ * keeps the process alive meanwhile, as a supervised child would: `close()` the instances.
  */
 export class TaskBoard {
   readonly api: ManagerApi;
@@ -188,7 +189,6 @@ export class TaskBoard {
       () => this.#poll().catch(() => undefined),
       fast ? FAST_POLL_MS : IDLE_POLL_MS,
     );
-    this.#timer.unref();
   }
 
   /** Service, node and stack-container events make the board poll at once. */
@@ -241,7 +241,6 @@ export class TaskBoard {
     if (this.#closed.signal.aborted) return;
     clearTimeout(this.#eventsRetry);
     this.#eventsRetry = setTimeout(() => this.#openEvents(), RECONNECT_MS);
-    this.#eventsRetry.unref();
   }
 
   #onEvent(line: string): void {

@@ -4,7 +4,7 @@ import { ComposeSupervisor } from '../../src/compose/index.js';
 import type { Supervisor } from '../../src/supervisor.js';
 import type { PlaneUnderTest } from '../contract/planes.js';
 import { testProjectName } from '../support/run-id.js';
-import { engineProblem, FIXTURES, triggerDir } from './engine.js';
+import { downProject, engineProblem, FIXTURES, triggerDir } from './engine.js';
 
 // Each supervisor's /trigger directory: how the contract makes its workload die from outside.
 const triggers = new WeakMap<Supervisor, string>();
@@ -39,9 +39,13 @@ export const composePlane: PlaneUnderTest = {
       },
     });
     triggers.set(supervisor, trigger.path);
-    // The trigger directory goes with the supervisor (the container is gone by then).
+    // What a crashed instance leaves (its exited container) and the trigger directory go with it.
     const close = supervisor.close.bind(supervisor);
-    supervisor.close = () => close().finally(trigger.remove);
+    supervisor.close = () =>
+      close().finally(async () => {
+        await downProject(supervisor.config.projectName);
+        trigger.remove();
+      });
     return supervisor;
   },
   async crash(supervisor, code) {

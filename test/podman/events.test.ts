@@ -57,6 +57,14 @@ describeWithPodman('podman events', () => {
     expect(asPodman.map((e) => [e.Action, e.status])).toEqual([['die', 'die']]);
   });
 
+  it("filters on podman names: `died` and `remove` match, Docker's `die` and `destroy` do not", async () => {
+    const byName = (names: string[]) =>
+      collectEvents({ filters: { ...project, event: names }, ...window() });
+    const podmanNames = await byName(['create', 'start', 'died', 'remove']);
+    expect(actions(podmanNames)).toEqual(['create', 'start', 'die', 'remove']);
+    expect(await byName(['die', 'destroy'])).toEqual([]);
+  });
+
   it('reports the exit code on die as exitCode and containerExitCode', () => {
     expect(die.Type).toBe('container');
     expect(die.Actor.Attributes).toMatchObject({

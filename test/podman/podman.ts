@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, describe, it } from 'vitest';
@@ -120,10 +121,12 @@ export async function collectEvents(
   done: (events: RawEvent[]) => boolean = () => false,
   timeoutMs = 20_000,
 ): Promise<RawEvent[]> {
-  const stream = (await podman.getEvents({
+  // since/until go as strings (the types say numbers): seconds with nanoseconds, or RFC 3339.
+  const query = {
     ...options,
     ...(options.filters === undefined ? {} : { filters: JSON.stringify(options.filters) }),
-  })) as NodeJS.ReadableStream & { destroy(): void };
+  } as unknown as Docker.GetEventsOptions;
+  const stream = (await podman.getEvents(query)) as unknown as Readable;
   const events: RawEvent[] = [];
   let pending = '';
   return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+// Part of two-node.test.ts: deploy, output, crashes, revival, restart, the shared task board.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Part of two-node.test.ts: a broken stack file, an engine that is no manager, adoption.
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { SwarmSupervisor } from '../../src/swarm/index.js';
 import {

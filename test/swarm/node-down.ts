@@ -1,3 +1,4 @@
+// Part of two-node.test.ts (last): node 2's dockerd stops while a replica runs there.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
