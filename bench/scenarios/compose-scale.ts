@@ -76,6 +76,8 @@ runScenario(async () => {
   app:
     image: gameward-test-busybox:latest
     pull_policy: never
+    # No network per project: the engine's default address pools hold about 30 networks.
+    network_mode: none
     command: ["sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 100000 & wait"]
 `,
   );

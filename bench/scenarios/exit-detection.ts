@@ -1,7 +1,8 @@
-// Exit detection: from process.kill(pid, 'SIGKILL') to each supervisor's report of the death.
+// Exit detection: from process.kill(pid, 'SIGKILL') to each supervisor's report of the death;
+// gameward both as the server's parent and with a keeper (`stateDir`) in between.
 import { once } from 'node:events';
 import { ProcessSupervisor } from '../../src/index.js';
-import { stateReached } from '../lib/gameward.js';
+import { removeStateDir, stateDir, stateReached } from '../lib/gameward.js';
 import { Pm2, type RespawnMonitor, respawn } from '../lib/peers.js';
 import { interleave, now, onPath, rawSpawn, runScenario, stamp } from '../lib/scenario.js';
 
@@ -17,6 +18,13 @@ function killNow(pid: number | undefined): number {
 
 runScenario(async () => {
   const supervisor = new ProcessSupervisor({ id: 'bench-exit', executable: SLEEP, args: ['1000'] });
+  const keptDir = stateDir('exit');
+  const kept = new ProcessSupervisor({
+    id: 'bench-exit-kept',
+    executable: SLEEP,
+    args: ['1000'],
+    stateDir: keptDir,
+  });
   let pm2: Pm2 | undefined;
   let pm2Started = false;
   let monitor: RespawnMonitor | undefined;
@@ -33,6 +41,12 @@ runScenario(async () => {
         await supervisor.start();
         const crashed = stateReached(supervisor, 'crashed');
         const t0 = killNow(supervisor.pid);
+        return (await crashed) - t0;
+      },
+      'gameward (keeper)': async () => {
+        await kept.start();
+        const crashed = stateReached(kept, 'crashed');
+        const t0 = killNow(kept.pid);
         return (await crashed) - t0;
       },
       pm2: async () => {
@@ -69,6 +83,8 @@ runScenario(async () => {
     return result;
   } finally {
     await supervisor[Symbol.asyncDispose]();
+    await kept[Symbol.asyncDispose]();
+    removeStateDir(keptDir);
     monitor?.stop();
     if (pm2 !== undefined) {
       await pm2.delete('bench-exit').catch(() => undefined);

@@ -1,7 +1,8 @@
-// Start (call → running) with `sleep`, and stop (call → stopped) of a server honouring SIGTERM.
+// Start (call → running) with `sleep`, and stop (call → stopped) of a server honouring SIGTERM;
+// gameward both as the server's parent and with a keeper (`stateDir`) in between.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ProcessSupervisor } from '../../src/index.js';
-import { stateReached } from '../lib/gameward.js';
+import { removeStateDir, stateDir, stateReached } from '../lib/gameward.js';
 import { Pm2, type RespawnMonitor, respawn } from '../lib/peers.js';
 import {
   exited,
@@ -45,6 +46,20 @@ runScenario(async () => {
     args: [SERVER],
     readiness: { pattern: 'READY' },
   });
+  const keptDir = stateDir('start');
+  const keptSleeper = new ProcessSupervisor({
+    id: 'bench-start-kept',
+    executable: SLEEP,
+    args: ['1000'],
+    stateDir: keptDir,
+  });
+  const keptServer = new ProcessSupervisor({
+    id: 'bench-stop-kept',
+    executable: NODE,
+    args: [SERVER],
+    readiness: { pattern: 'READY' },
+    stateDir: keptDir,
+  });
   let pm2: Pm2 | undefined;
   try {
     const start = await interleave(ROUNDS, {
@@ -62,6 +77,14 @@ runScenario(async () => {
         await sleeper.start();
         const t1 = await running;
         await sleeper.kill();
+        return t1 - t0;
+      },
+      'gameward (keeper)': async () => {
+        const running = stateReached(keptSleeper, 'running');
+        const t0 = now();
+        await keptSleeper.start();
+        const t1 = await running;
+        await keptSleeper.kill();
         return t1 - t0;
       },
       pm2: async () => {
@@ -105,6 +128,13 @@ runScenario(async () => {
         await server.stop();
         return (await stopped) - t0;
       },
+      'gameward (keeper)': async () => {
+        await keptServer.start();
+        const stopped = stateReached(keptServer, 'stopped');
+        const t0 = now();
+        await keptServer.stop();
+        return (await stopped) - t0;
+      },
       pm2: async () => {
         pm2 ??= await Pm2.connect();
         await pm2.start({
@@ -139,6 +169,9 @@ runScenario(async () => {
   } finally {
     await sleeper[Symbol.asyncDispose]();
     await server[Symbol.asyncDispose]();
+    await keptSleeper[Symbol.asyncDispose]();
+    await keptServer[Symbol.asyncDispose]();
+    removeStateDir(keptDir);
     await pm2?.close();
   }
 });

@@ -1,6 +1,9 @@
 // Output capture: a child writes LINES lines as fast as the pipe takes them. One variant per
-// process (argv[2]: raw | gameward), so each peak RSS is that variant's own.
+// process (argv[2]: raw | gameward | keeper), so each peak RSS is that variant's own. `keeper` is
+// gameward with a `stateDir`: the server writes into the keeper's FIFOs and segment files, which
+// the host reads.
 import { ProcessSupervisor } from '../../src/index.js';
+import { removeStateDir, stateDir } from '../lib/gameward.js';
 import { FLOOD, now, rawSpawn, runScenario } from '../lib/scenario.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
@@ -35,11 +38,12 @@ async function raw(): Promise<Run> {
 }
 
 /** gameward with its defaults: every line an `output` event and in the replay ring. */
-async function gameward(): Promise<Run> {
+async function gameward(dir?: string): Promise<Run> {
   const supervisor = new ProcessSupervisor({
     id: 'bench-flood',
     executable: NODE,
     args: [FLOOD, String(LINES)],
+    ...(dir === undefined ? {} : { stateDir: dir, outputCapBytes: 256 * 1024 * 1024 }),
   });
   let lines = 0;
   let lastAt = 0;
@@ -62,11 +66,23 @@ async function gameward(): Promise<Run> {
   }
 }
 
+async function kept(): Promise<Run> {
+  const dir = stateDir('flood');
+  try {
+    return await gameward(dir);
+  } finally {
+    removeStateDir(dir);
+  }
+}
+
+const variants: Record<string, () => Promise<Run>> = { raw, gameward: () => gameward(), keeper: kept };
+
 runScenario(async () => {
-  if (variant !== 'raw' && variant !== 'gameward') throw new Error(`unknown variant ${variant}`);
+  const run = variants[variant ?? ''];
+  if (run === undefined) throw new Error(`unknown variant ${variant}`);
   globalThis.gc?.();
   const baselineRssBytes = process.memoryUsage().rss;
-  const { lines, elapsedMs } = variant === 'raw' ? await raw() : await gameward();
+  const { lines, elapsedMs } = await run();
   return {
     variant,
     lines,

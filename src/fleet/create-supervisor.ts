@@ -2,24 +2,28 @@ import { ComposeSupervisor, type ComposeSupervisorConfig } from '../compose/inde
 import { ConfigValidator, ID_PATTERN } from '../config/validate.js';
 import type { SupervisorOptions } from '../core/settings.js';
 import { ProcessSupervisor, type ProcessSupervisorConfig } from '../process/index.js';
+import { SwarmSupervisor, type SwarmSupervisorConfig } from '../swarm/index.js';
 
 /** What {@link createSupervisor} builds: narrow on `kind` for plane-specific members. */
-export type BuiltSupervisor = ProcessSupervisor | ComposeSupervisor;
+export type BuiltSupervisor = ProcessSupervisor | ComposeSupervisor | SwarmSupervisor;
 
 /** The management planes {@link createSupervisor} knows. */
-export const supervisorKinds = Object.freeze(['process', 'compose'] as const);
+export const supervisorKinds = Object.freeze(['process', 'compose', 'swarm'] as const);
 
 /**
- * One instance's configuration as an app loads it from JSON or YAML: a {@link ProcessSupervisorConfig}
- * or a {@link ComposeSupervisorConfig}, told apart by `kind`.
+ * One instance's configuration as an app loads it from JSON or YAML: a
+ * {@link ProcessSupervisorConfig}, {@link ComposeSupervisorConfig} or {@link SwarmSupervisorConfig},
+ * told apart by `kind`.
  */
 export type SupervisorConfig =
   | (ProcessSupervisorConfig & { kind: 'process' })
-  | (ComposeSupervisorConfig & { kind: 'compose' });
+  | (ComposeSupervisorConfig & { kind: 'compose' })
+  | (SwarmSupervisorConfig & { kind: 'swarm' });
 
 /**
  * Builds the right supervisor from a plain config object: `kind: 'process'` → a
- * {@link ProcessSupervisor}, `kind: 'compose'` → a {@link ComposeSupervisor}. Validates without
+ * {@link ProcessSupervisor}, `kind: 'compose'` → a {@link ComposeSupervisor}, `kind: 'swarm'` → a
+ * {@link SwarmSupervisor}. Validates without
  * I/O: a missing or unknown `kind`, or any invalid field, throws `ERR_INVALID_CONFIG` naming the
  * instance, the field and the value.
  *
@@ -39,6 +43,10 @@ export function createSupervisor(
   config: ComposeSupervisorConfig & { kind: 'compose' },
   options?: SupervisorOptions,
 ): ComposeSupervisor;
+export function createSupervisor(
+  config: SwarmSupervisorConfig & { kind: 'swarm' },
+  options?: SupervisorOptions,
+): SwarmSupervisor;
 export function createSupervisor(config: unknown, options?: SupervisorOptions): BuiltSupervisor;
 export function createSupervisor(
   config: unknown,
@@ -53,6 +61,8 @@ export function createSupervisor(
       return new ProcessSupervisor(record as unknown as ProcessSupervisorConfig, options);
     case 'compose':
       return new ComposeSupervisor(record as unknown as ComposeSupervisorConfig, options);
+    case 'swarm':
+      return new SwarmSupervisor(record as unknown as SwarmSupervisorConfig, options);
     default:
       return v.fail(
         'kind',

@@ -18,6 +18,7 @@ import type {
   Supervisor,
   SupervisorEvents,
 } from '../supervisor.js';
+import type { SwarmSupervisor } from '../swarm/swarm-supervisor.js';
 import type { FakeSupervisor } from '../testing/fake-supervisor.js';
 import { abortError, raceAbort } from '../util/abort.js';
 import { parseFleetCommand } from './command.js';
@@ -45,7 +46,11 @@ export interface StopAllOptions {
  * process instance's `pid` needs no cast (`if (s?.kind === 'process') s.pid`). A fleet of your
  * own `Supervisor` implementations is a `Fleet<Supervisor>`.
  */
-export type AnySupervisor = ProcessSupervisor | ComposeSupervisor | FakeSupervisor;
+export type AnySupervisor =
+  | ProcessSupervisor
+  | ComposeSupervisor
+  | SwarmSupervisor
+  | FakeSupervisor;
 
 /** The events a {@link Fleet} emits, for every instance it holds, added later ones included. */
 export type FleetEvents = {

@@ -1,6 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigValidator } from '../config/validate.js';
 import {
+  hostField,
+  type NormalizedSshConfig,
+  type RemoteHostConfig,
+} from '../remote/options.js';
+import {
   type ConfigTable,
   fields,
   type LifecycleConfig,
@@ -45,6 +50,12 @@ export interface ProcessSupervisorConfig extends LifecycleConfig {
   stateDir?: string | undefined;
   /** With `stateDir`: output bytes kept per stream while no host reads them (default 16 MiB). */
   outputCapBytes?: number | undefined;
+  /**
+   * Run the server on another machine, reached over SSH (`{ ssh: { host, user, privateKey,
+   * knownHosts } }`), under the keeper there; `stateDir` is then a remote path (default
+   * `.gameward` in the login's home). See docs/remote.md.
+   */
+  host?: RemoteHostConfig | NormalizedSshConfig | undefined;
 }
 
 const processTable = {
@@ -62,6 +73,7 @@ const processTable = {
   stateDir: (value: unknown, v: ConfigValidator) => normalizeStateDir(value, v),
   outputCapBytes: (value: unknown, v: ConfigValidator): number | undefined =>
     value === undefined ? undefined : v.integer('outputCapBytes', value, 16_384),
+  host: (value: unknown, v: ConfigValidator) => hostField(value, v),
 } satisfies ConfigTable<ProcessSupervisorConfig>;
 
 /** A validated config with every default applied. */

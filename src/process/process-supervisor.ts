@@ -1,6 +1,7 @@
 import { lifecycleSettings, type SupervisorOptions } from '../core/settings.js';
 import { SupervisorCore } from '../core/supervisor-core.js';
 import { safeLogger } from '../logger.js';
+import { RemoteProcessPlane } from '../remote/process/remote-process-plane.js';
 import { States } from '../state/instance-state.js';
 import {
   type NormalizedProcessConfig,
@@ -15,14 +16,19 @@ import { ProcessPlane } from './process-plane.js';
  * detection from the child's exit event, and automatic restarts under a crash-loop guard.
  * The lifecycle rules are the core's ({@link SupervisorCore}); this class only wires the plane.
  */
-export class ProcessSupervisor extends SupervisorCore<ProcessPlane> {
+export class ProcessSupervisor extends SupervisorCore<ProcessPlane | RemoteProcessPlane> {
   readonly kind = 'process' as const;
   /** The validated config, defaults applied. */
   readonly config: NormalizedProcessConfig;
 
   constructor(config: ProcessSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeProcessConfig(config);
-    super(new ProcessPlane(normalized, safeLogger(options.logger)), lifecycleSettings(normalized), {
+    const logger = safeLogger(options.logger);
+    const plane =
+      normalized.host === undefined
+        ? new ProcessPlane(normalized, logger)
+        : new RemoteProcessPlane(normalized, normalized.host, logger);
+    super(plane, lifecycleSettings(normalized), {
       ...options,
       initial: normalized.executable === undefined ? States.unmanaged : States.stopped,
     });

@@ -60,9 +60,19 @@ export function normalizeRemoteHost(value: unknown, v: ConfigValidator): Normali
   return normalizeSshConfig(record.ssh, nested);
 }
 
-/** A `ConfigTable` field for the `host` option: undefined (local) or a remote host. */
+/** Configs made by {@link normalizeSshConfig}: passing one back (a supervisor's `config`) is fine. */
+const normalized = new WeakSet<object>();
+
+/**
+ * A `ConfigTable` field for the `host` option: undefined (local) or a remote host. An already
+ * normalised host (from another supervisor's `config.host`) is taken as it is.
+ */
 export function hostField(value: unknown, v: ConfigValidator): NormalizedSshConfig | undefined {
-  return value === undefined ? undefined : normalizeRemoteHost(value, v);
+  if (value === undefined) return undefined;
+  if (typeof value === 'object' && value !== null && normalized.has(value)) {
+    return value as NormalizedSshConfig;
+  }
+  return normalizeRemoteHost(value, v);
 }
 
 /** Validates `ssh` ({@link SshConfig}); messages name `<prefix>ssh.<field>` and the value. */
@@ -87,7 +97,7 @@ export function normalizeSshConfig(value: unknown, parent: ConfigValidator): Nor
   }
   const knownHosts = normalizeKnownHosts(record.knownHosts, v);
   const bracketed = host.includes(':') ? `[${host}]` : host;
-  return Object.freeze({
+  const result: NormalizedSshConfig = Object.freeze({
     host,
     port,
     user,
@@ -97,6 +107,8 @@ export function normalizeSshConfig(value: unknown, parent: ConfigValidator): Nor
     knownHosts,
     key: `${user}@${bracketed}:${port}`,
   });
+  normalized.add(result);
+  return result;
 }
 
 function normalizePassphrase(value: unknown, v: ConfigValidator): Secret | undefined {

@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type AnySupervisor,
+  type BuiltSupervisor,
   type ComposeSupervisor,
   createSupervisor,
   Fleet,
@@ -22,9 +23,9 @@ describe('fleet public types', () => {
       createSupervisor({ kind: 'compose', id: 'a', cwd: '.' }),
     ).toEqualTypeOf<ComposeSupervisor>();
     const loaded: unknown = JSON.parse('{}');
-    expectTypeOf(createSupervisor(loaded)).toEqualTypeOf<ProcessSupervisor | ComposeSupervisor>();
+    expectTypeOf(createSupervisor(loaded)).toEqualTypeOf<BuiltSupervisor>();
     const typed = { kind: 'process', id: 'a' } as SupervisorConfig;
-    expectTypeOf(createSupervisor(typed)).toEqualTypeOf<ProcessSupervisor | ComposeSupervisor>();
+    expectTypeOf(createSupervisor(typed)).toEqualTypeOf<BuiltSupervisor>();
     // @ts-expect-error compose needs cwd
     const _missingCwd: SupervisorConfig = { kind: 'compose', id: 'a' };
   });

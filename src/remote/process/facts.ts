@@ -33,7 +33,13 @@ export type RemoteFinding =
       /** The oldest segment still on disk per stream (older ones were dropped by the cap). */
       readonly first: { readonly out: number; readonly err: number };
     }
-  | { readonly kind: 'exited'; readonly dir: string; readonly exit: KeeperExit }
+  | {
+      readonly kind: 'exited';
+      readonly dir: string;
+      readonly exit: KeeperExit;
+      /** Where the last host stopped reading: what follows was printed with no host there. */
+      readonly cursor: OutputCursor;
+    }
   | {
       readonly kind: 'gone';
       readonly reason: 'keeper-killed' | 'reboot' | 'incomplete';
@@ -94,7 +100,12 @@ export function decide(facts: RemoteFacts, instanceId: string): RemoteFinding {
   const exited = (): RemoteFinding | undefined =>
     exitText === undefined
       ? undefined
-      : { kind: 'exited', dir, exit: parseExit(exitText, `${dir}/exit`) };
+      : {
+          kind: 'exited',
+          dir,
+          exit: parseExit(exitText, `${dir}/exit`),
+          cursor: parseCursor(files.get('cursor')),
+        };
   const metaText = files.get('meta');
   if (metaText === undefined) {
     if (fields.get('spec') !== '1') return { kind: 'absent' };

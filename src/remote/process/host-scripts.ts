@@ -159,3 +159,12 @@ done
 read -r up _ </proc/uptime
 echo "ticks=$ticks pages=$pages count=$count uptime=$up hz=$(getconf CLK_TCK) page=$(getconf PAGESIZE)"
 `;
+
+/** `replay DIR PREFIX SEGMENT OFFSET`: the bytes of one stream from that place to its end. */
+export const REPLAY_SCRIPT = `d=$1 p=$2 seg=$3 off=$4
+while :; do
+  f=$d/$p.$(printf %08d "$seg") n=$d/$p.$(printf %08d $((seg + 1)))
+  if [ -e "$f" ]; then tail -c +$((off + 1)) -- "$f"; elif [ ! -e "$n" ]; then break; fi
+  seg=$((seg + 1)) off=0
+done
+`;

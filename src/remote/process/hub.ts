@@ -34,7 +34,7 @@ export class RemoteHub {
   readonly #followers = new Map<string, HubFollower>();
   #stream: RemoteStream | undefined;
   #starting: Promise<RemoteStream> | undefined;
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #users = 0;
   #closed = false;
   readonly #onStatus = (status: LinkStatus): void => this.#statusChanged(status);
@@ -140,7 +140,7 @@ export class RemoteHub {
     if (this.#stream === stream) this.#stream = undefined;
     if (this.#closed || this.#followers.size === 0) return;
     // Still up (the hub itself ended): start again now; otherwise the `up` status does it.
-    if (this.#link.status.state === 'up') this.#resyncAll();
+    if (this.#link.status.state === 'up') setTimeout(() => this.#resyncAll(), 250).unref();
   }
 
   #statusChanged(status: LinkStatus): void {
