@@ -1,23 +1,28 @@
 // `npm run bench`: every benchmark side by side in one run, each scenario in its own node process,
 // then docs/benchmarks.md and docs/benchmarks.svg written from what was measured.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine } from './lib/machine.js';
 import type {
   BenchReport,
+  KeeperScaleRun,
   Outcome,
+  PlaneScenario,
   Pm2ScaleRun,
   ScaleRun,
   ThroughputRun,
   TimersRun,
 } from './lib/results.js';
-import { killStalePm2, ROOT, runChild, sweepLeaks, TMP } from './lib/runner.js';
+import { BENCH, killStalePm2, ROOT, runChild, sweepLeaks, TMP } from './lib/runner.js';
 import type { PeerSamples } from './lib/scenario.js';
 import { renderChart } from './report/chart.js';
 import { renderMarkdown } from './report/markdown.js';
 
 const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 5);
+// Other planes' scenarios (compose, swarm) need a Docker engine; BENCH_PLANES=0 skips them.
+const PLANES = process.env.BENCH_PLANES !== '0';
+const PLANE_TIMEOUT_MS = Number(process.env.BENCH_PLANE_TIMEOUT_MS ?? 300_000);
 
 function step(title: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${title}`);
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
   step(`output throughput: 10^6 lines, ${THROUGHPUT_RUNS} runs per variant, alternating`);
   const throughput: Outcome<ThroughputRun>[] = [];
   for (let i = 0; i < THROUGHPUT_RUNS; i += 1) {
-    for (const variant of ['raw', 'gameward']) {
+    for (const variant of ['raw', 'gameward', 'keeper']) {
       throughput.push(
         await runChild<ThroughputRun>('scenarios/throughput.ts', [variant], {
           gc: true,
@@ -67,19 +72,25 @@ async function main(): Promise<void> {
   const scaleCount = process.env.BENCH_SCALE ?? '1000';
   step(`scale: ${scaleCount} supervised processes, start all, memory, crash storms`);
   const scale: Outcome<ScaleRun>[] = [];
-  for (const variant of ['raw', 'execa', 'gameward']) {
+  for (const variant of ['raw', 'gameward']) {
     scale.push(await runChild<ScaleRun>('scenarios/scale.ts', [variant], { gc: true }));
   }
   step(`scale: PM2 God daemon with ${process.env.BENCH_PM2_SCALE ?? scaleCount} processes`);
   const pm2Scale = await runChild<Pm2ScaleRun>('scenarios/pm2-scale.ts');
 
+  step(`keepers: ${process.env.BENCH_KEEPER_SCALE ?? 100} kept instances, memory, adoption`);
+  const keeperScale = await runChild<KeeperScaleRun>('scenarios/keeper-scale.ts');
+
   step('timers held by a running instance');
   const timers = await runChild<TimersRun>('scenarios/timers.ts');
 
+  const docker = PLANES && engineReachable();
   let compose: BenchReport['compose'];
   if (!existsSync(join(ROOT, 'bench', 'compose-exit.ts'))) {
     compose = { ok: false, skipped: 'bench/compose-exit.ts is not there' };
-  } else if (!engineReachable()) {
+  } else if (!PLANES) {
+    compose = { ok: false, skipped: 'BENCH_PLANES=0' };
+  } else if (!docker) {
     compose = { ok: false, skipped: 'no Docker engine reachable' };
   } else {
     step('compose: docker kill → crashed (bench/compose-exit.ts)');
@@ -87,6 +98,8 @@ async function main(): Promise<void> {
       timeoutMs: 240_000,
     });
   }
+
+  const planes = await runPlaneScenarios(docker);
 
   killStalePm2();
   const leaked = sweepLeaks();
@@ -99,8 +112,10 @@ async function main(): Promise<void> {
     throughput,
     scale,
     pm2Scale,
+    keeperScale,
     timers,
     compose,
+    planes,
     leaked,
   };
   writeFileSync(join(TMP, 'report.json'), JSON.stringify(report, null, 2));
@@ -115,6 +130,32 @@ async function main(): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+/**
+ * The other planes' scenarios (bench/scenarios/compose-*.ts, swarm-*.ts, owned by those planes),
+ * each in its own process like every scenario; one that fails is reported, never fatal.
+ */
+async function runPlaneScenarios(docker: boolean): Promise<PlaneScenario[]> {
+  const files = readdirSync(join(BENCH, 'scenarios'))
+    .filter((f) => /^(compose|swarm)-.*\.ts$/.test(f))
+    .sort()
+    .map((f) => `scenarios/${f}`);
+  const planes: PlaneScenario[] = [];
+  for (const file of files) {
+    if (!docker) {
+      const why = PLANES ? 'no Docker engine reachable' : 'BENCH_PLANES=0';
+      planes.push({ file, outcome: { ok: false, skipped: why } });
+      continue;
+    }
+    step(`${file} (another plane's scenario)`);
+    const outcome = await runChild<Record<string, unknown>>(file, [], {
+      gc: true,
+      timeoutMs: PLANE_TIMEOUT_MS,
+    });
+    planes.push({ file, outcome });
+  }
+  return planes;
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@ import type { PeerSamples } from './scenario.js';
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface ThroughputRun {
-  variant: 'raw' | 'gameward';
+  variant: 'raw' | 'gameward' | 'keeper';
   lines: number;
   expected: number;
   elapsedMs: number;
@@ -15,7 +15,7 @@ export interface ThroughputRun {
 }
 
 export interface ScaleRun {
-  variant: 'raw' | 'execa' | 'gameward';
+  variant: 'raw' | 'gameward';
   count: number;
   startAllMs: number;
   heapPerInstanceBytes: number;
@@ -44,6 +44,34 @@ export interface Pm2ScaleRun {
   storm: { observed: number; durationMs: number };
 }
 
+/** Kept instances (a keeper each, `stateDir`) at scale, and their adoption by a new host. */
+export interface KeeperScaleRun {
+  count: number;
+  startAllMs: number;
+  /** Median VmRSS of one keeper (dash) alone. */
+  keeperRssBytes: number;
+  /** Median VmRSS of one keeper plus its helpers (split, cat), summed. */
+  treeRssBytes: number;
+  /** PSS of every keeper and helper, summed, per instance: what the machine really pays. */
+  treePssBytes: number;
+  helpersPerInstance: number;
+  helperNames: string[];
+  /** Instances the new host found running with the same pid. */
+  adopted: number;
+  /** Every instance's refresh(), concurrently, on the new host. */
+  adoptAllMs: number;
+  stopAllMs: number;
+  /** Keepers still alive after the adopting host stopped everything. */
+  left: number;
+}
+
+/** A scenario of another plane (compose, swarm), shown as the JSON it reported. */
+export interface PlaneScenario {
+  /** The file, relative to bench/. */
+  file: string;
+  outcome: Outcome<Record<string, unknown>> | { ok: false; skipped: string };
+}
+
 export interface TimersRun {
   idleMs: number;
   cases: { name: string; running: Record<string, number>; stopped: Record<string, number> }[];
@@ -59,9 +87,12 @@ export interface BenchReport {
   throughput: Outcome<ThroughputRun>[];
   scale: Outcome<ScaleRun>[];
   pm2Scale: Outcome<Pm2ScaleRun>;
+  keeperScale: Outcome<KeeperScaleRun>;
   timers: Outcome<TimersRun>;
   /** bench/compose-exit.ts's JSON as it printed it, when an engine was reachable. */
   compose: Outcome<Record<string, unknown>> | { ok: false; skipped: string };
+  /** bench/scenarios/compose-*.ts and swarm-*.ts (other planes' scenarios), when present. */
+  planes: PlaneScenario[];
   /** Processes of this bench run still alive at the end (killed, and listed here). */
   leaked: string[];
 }

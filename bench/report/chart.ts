@@ -1,11 +1,12 @@
 import type { BenchReport } from '../lib/results.js';
 import type { PeerSamples } from '../lib/scenario.js';
 import type { Summary } from '../lib/stats.js';
-import { ms, RAW, summaries } from './format.js';
+import { KEPT, ms, RAW, summaries } from './format.js';
 
 const COLORS: Record<string, string> = {
   [RAW]: '#8c8c8c',
   gameward: '#2b7bd6',
+  [KEPT]: '#7b4fc9',
   pm2: '#d9822b',
   respawn: '#6aa84f',
 };
@@ -73,7 +74,7 @@ export function renderChart(report: BenchReport): string {
   }
   const legend = Object.entries(COLORS).map(
     ([peer, color], i) =>
-      `<rect x="${10 + i * 190}" y="26" width="12" height="12" fill="${color}"/><text x="${28 + i * 190}" y="36">${xml(peer)}</text>`,
+      `<rect x="${10 + i * 150}" y="26" width="12" height="12" fill="${color}"/><text x="${28 + i * 150}" y="36">${xml(peer)}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">
 <style>.group{font-weight:bold}.grid{stroke:#e3e3e3}.tick{fill:#666;font-size:11px}.whisker{stroke:#333}</style>

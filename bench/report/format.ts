@@ -2,6 +2,8 @@ import type { PeerSamples } from '../lib/scenario.js';
 import { type Summary, summarize } from '../lib/stats.js';
 
 export const RAW = 'child_process (raw)';
+/** gameward with a `stateDir`: the server runs under a keeper. */
+export const KEPT = 'gameward (keeper)';
 
 export function ms(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
@@ -42,7 +44,7 @@ export function latencyTable(result: PeerSamples): string {
   const stats = summaries(result);
   const raw = stats.get(RAW)?.median ?? Number.NaN;
   const rows = [...stats].map(([peer, s]) => [
-    peer === 'gameward' ? '**gameward**' : peer,
+    peer.startsWith('gameward') ? `**${peer}**` : peer,
     ms(s.median),
     `${ms(s.min)} – ${ms(s.max)}`,
     ms(s.p90),

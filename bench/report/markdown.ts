@@ -3,6 +3,8 @@ import { causeOf } from './causes.js';
 import { latencyTable, table } from './format.js';
 import {
   composeSection,
+  keeperSection,
+  planesSection,
   scaleSection,
   section,
   throughputSection,
@@ -17,6 +19,7 @@ export function renderMarkdown(report: BenchReport): string {
   const verdict = (met: boolean | undefined) =>
     met === undefined ? 'not measured' : met ? 'met' : '**missed**';
   const missed = checks.filter((c) => c.met === false);
+  const scale = report.scale.find((o) => o.ok)?.value?.count ?? 1000;
   return `# Benchmarks
 
 Written by \`npm run bench\` (bench/run.ts); do not edit by hand. Every number below comes from one
@@ -25,10 +28,15 @@ run, with every peer measured side by side on the same machine, interleaved roun
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, ${m.os}
 - Node ${m.node}; run ${m.date}, took ${report.durationSeconds} s
 - Peers: raw \`node:child_process\`, PM2 and respawn (development dependencies of bench/ only)
+- gameward's process plane spawns through \`node:child_process\` directly; **gameward (keeper)**
+  is the same supervisor with a \`stateDir\`: the server runs under a keeper (a dash script,
+  docs/keeper-protocol.md) and outlives the host.
 
 ![Medians, with min–max whiskers, on a log scale](benchmarks.svg)
 
 ## Targets
+
+Issue 14 (the process plane at the raw child_process cost) and issue 12 (the keeper).
 
 ${table(
   ['target', 'measured', 'verdict'],
@@ -40,16 +48,19 @@ ${missed.length === 0 ? 'Every measured target was met in this run.' : `## Misse
 ## Exit detection
 
 \`process.kill(pid, 'SIGKILL')\` of a running \`sleep\`, to the moment each supervisor reports it:
-gameward's \`crashed\` state event, raw child_process's \`'exit'\`, PM2's bus \`process:event\`
-\`exit\` (PM2's daemon sees the exit and tells the client over its socket), respawn's \`crash\`.
+gameward's \`crashed\` state event (as the server's parent, and with a keeper: the keeper records
+the exit and ends, the host sees its \`alive\` FIFO close), raw child_process's \`'exit'\`, PM2's
+bus \`process:event\` \`exit\` (PM2's daemon sees the exit and tells the client over its socket),
+respawn's \`crash\`.
 
 ${section(report.exit, latencyTable)}
 
 ## Start
 
 From the call to \`running\` for a \`sleep\` process: gameward \`start()\` to its \`running\`
-event; raw \`spawn()\` to \`'spawn'\`; PM2 \`start()\` to its callback (process online); respawn
-\`start()\` to the child's \`'spawn'\`.
+event (with a keeper: the folder prepared, the keeper spawned, its \`meta\` record seen); raw
+\`spawn()\` to \`'spawn'\`; PM2 \`start()\` to its callback (process online); respawn \`start()\` to
+the child's \`'spawn'\`.
 
 ${section(report.startStop, (v) => latencyTable(v.start))}
 
@@ -74,23 +85,39 @@ ${section(report.ready, latencyTable)}
 
 A child writes 10^6 lines (about 60 bytes each) as fast as the pipe takes them. Each run is its
 own process, so its peak RSS (\`process.resourceUsage().maxRSS\`, minus the RSS before the run) is
-its own. gameward keeps the default 1000-line replay ring and emits every line as an \`output\`
-event (counted by a listener).
+its own; the variants alternate run by run. gameward keeps the default 1000-line replay ring and
+emits every line as an \`output\` event (counted by a listener). Through the keeper, the server
+writes into a FIFO that \`split\` drains into segment files, which the host reads (woken by
+inotify); the run uses a 256 MiB \`outputCapBytes\` so no segment is dropped while the host reads.
 
 ${throughputSection(report.throughput)}
 
-## Scale: 1000 supervised processes in one host
+## Scale: ${scale} supervised processes in one host
 
-1000 \`sleep\` processes started concurrently in one host process; memory after a forced GC,
-divided by the count. Then the storm: one \`kill -KILL <1000 pids>\` process kills them all at
-once from outside (1000 \`process.kill\` calls in the host would block its own loop and be
-counted against the supervisor), and \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) runs
-from that spawn until every crash has been observed. Three storms per column (all restarted in
-between); the table shows the median one by its worst delay. PM2's column is its God daemon (its RSS from \`/proc/<pid>/status\`)
-holding 1000 \`sleep\` apps, and the exit events its bus delivered. "execa alone" is gameward's
-spawn layer (execa 9 with the same options) with nothing on top, to show where the cost lies.
+${scale} \`sleep\` processes started concurrently in one host process; memory after a forced GC,
+divided by the count. Then the storm: one \`kill -KILL <pids>\` process kills them all at once
+from outside (${scale} \`process.kill\` calls in the host would block its own loop and be counted
+against the supervisor), and \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) runs from that
+spawn until every crash has been observed. Several storms per column (all restarted in between);
+the table shows the median one by its worst delay. The raw column is a bare
+\`node:child_process\` child with the same three pipes, read and discarded, and an \`'exit'\`
+listener. PM2's column is its God daemon (its RSS from \`/proc/<pid>/status\`) holding ${scale}
+\`sleep\` apps, and the exit events its bus delivered.
 
 ${scaleSection(report)}
+
+## Keepers: memory and adoption
+
+Kept instances (\`stateDir\`), each a \`sh -c 'echo READY; echo warming >&2; exec sleep 1000'\`
+server under its own keeper, started by one host that then closes with \`stopOnDispose: false\`
+(as an agent being upgraded). Memory from \`/proc/<pid>/status\` (VmRSS) and
+\`/proc/<pid>/smaps_rollup\` (Pss) of each keeper and its helpers: one \`split\` per stream, and
+the \`cat\` each split's filter runs for the current segment once the stream printed something.
+RSS counts the pages the processes share (the dash, split and cat binaries and libc) once per
+process; PSS divides them among the processes sharing them, so it is what the machine pays per
+instance. Then a new host with the same ids and \`stateDir\` calls \`refresh()\` on every instance.
+
+${keeperSection(report)}
 
 ## A running instance holds no timer
 
@@ -103,12 +130,22 @@ ${timersSection(report)}
 
 ${composeSection(report)}
 
+## Other planes
+
+The compose and swarm planes' own scenarios (bench/scenarios/compose-*.ts, swarm-*.ts), run when
+a Docker engine answers, each reported as the measures it returned; their files say what each
+measures. A scenario that fails is shown with its error and does not stop the run.
+
+${planesSection(report.planes)}
+
 ## Reproduce
 
 \`npm ci && npm run bench\` (installs bench/'s peers with \`npm --prefix bench ci\`). PM2 runs with
 \`PM2_HOME=bench/.tmp/pm2\`; its daemon is killed at the end, and the run fails if any process
 it started outlives it${report.leaked.length > 0 ? ` (this run found ${report.leaked.length})` : ' (none did in this run)'}. Knobs: \`BENCH_ROUNDS\`,
-\`BENCH_LINES\`, \`BENCH_SCALE\`, \`BENCH_STORMS\`, \`BENCH_THROUGHPUT_RUNS\`. Raw data: bench/.tmp/report.json.
-Ratios are medians over medians; min–max shows the spread on a shared, noisy machine.
+\`BENCH_LINES\`, \`BENCH_SCALE\`, \`BENCH_STORMS\`, \`BENCH_THROUGHPUT_RUNS\`, \`BENCH_KEEPER_SCALE\`,
+\`BENCH_PLANES=0\` (skip the Docker planes). Raw data: bench/.tmp/report.json.
+Ratios are medians over medians; min–max shows the spread on a shared, noisy machine. Profiles:
+\`node --cpu-prof --expose-gc --import tsx bench/scenarios/<scenario>.ts <variant>\` (bench/README.md).
 `;
 }

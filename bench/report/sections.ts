@@ -1,4 +1,11 @@
-import type { BenchReport, Outcome, ScaleRun, ThroughputRun } from '../lib/results.js';
+import type {
+  BenchReport,
+  KeeperScaleRun,
+  Outcome,
+  PlaneScenario,
+  ScaleRun,
+  ThroughputRun,
+} from '../lib/results.js';
 import { summarize } from '../lib/stats.js';
 import { bytes, ms, table } from './format.js';
 
@@ -14,14 +21,21 @@ export function section<T>(outcome: Outcome<T>, render: (value: T) => string): s
 export function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
   const runs = outcomes.flatMap((o) => (o.ok ? [o.value] : []));
   const errors = outcomes.flatMap((o) => (o.ok ? [] : [failed(o)]));
-  const rows = (['raw', 'gameward'] as const).map((variant) => {
+  const label = {
+    raw: 'raw pipe, split into line strings',
+    gameward: '**gameward** `output` events',
+    keeper: '**gameward (keeper)** `output` events',
+  } as const;
+  const raw = summarize(runs.filter((r) => r.variant === 'raw').map((r) => r.linesPerSecond));
+  const rows = (['raw', 'gameward', 'keeper'] as const).map((variant) => {
     const mine = runs.filter((r) => r.variant === variant);
     const rate = summarize(mine.map((r) => r.linesPerSecond / 1e6));
     const growth = summarize(mine.map((r) => r.peakRssBytes - r.baselineRssBytes));
     const lines = mine.map((r) => r.lines).join(', ');
     return [
-      variant === 'raw' ? 'raw pipe, split into line strings' : '**gameward** `output` events',
+      label[variant],
       `${rate.median.toFixed(2)} M/s`,
+      `${((rate.median * 1e6 * 100) / raw.median).toFixed(0)}%`,
       `${rate.min.toFixed(2)} – ${rate.max.toFixed(2)} M/s`,
       `${bytes(growth.median)} (max ${bytes(growth.max)})`,
       String(mine.length),
@@ -30,7 +44,15 @@ export function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
   });
   return [
     table(
-      ['reader', 'lines/s median', 'min – max', 'peak RSS growth', 'runs', 'lines received'],
+      [
+        'reader',
+        'lines/s median',
+        'of raw',
+        'min – max',
+        'peak RSS growth',
+        'runs',
+        'lines received',
+      ],
       rows,
     ),
     ...errors,
@@ -40,9 +62,7 @@ export function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
 export function scaleSection(report: BenchReport): string {
   const runs = report.scale.flatMap((o) => (o.ok ? [o.value] : []));
   const pm2 = report.pm2Scale.ok ? report.pm2Scale.value : undefined;
-  const columns = (['raw', 'execa', 'gameward'] as const).map((v) =>
-    runs.find((r) => r.variant === v),
-  );
+  const columns = (['raw', 'gameward'] as const).map((v) => runs.find((r) => r.variant === v));
   const row = (label: string, f: (r: ScaleRun) => string, pm2Cell: string): string[] => [
     label,
     ...columns.map((r) => (r === undefined ? 'n/a' : f(r))),
@@ -90,10 +110,61 @@ export function scaleSection(report: BenchReport): string {
     ),
   ];
   const errors = [...report.scale, report.pm2Scale].flatMap((o) => (o.ok ? [] : [failed(o)]));
-  return [
-    table(['', 'raw child_process', 'execa alone', '**gameward**', 'PM2'], rows),
-    ...errors,
-  ].join('\n\n');
+  return [table(['', 'raw child_process', '**gameward**', 'PM2'], rows), ...errors].join('\n\n');
+}
+
+export function keeperSection(report: BenchReport): string {
+  return section(report.keeperScale, (k: KeeperScaleRun) =>
+    table(
+      ['measure', 'value'],
+      [
+        ['kept instances', String(k.count)],
+        ['start all (concurrently)', ms(k.startAllMs)],
+        ['keeper (dash) RSS, median', bytes(k.keeperRssBytes)],
+        [
+          `keeper + its ${k.helpersPerInstance} helpers (${k.helperNames.join(', ')}), RSS summed, median`,
+          bytes(k.treeRssBytes),
+        ],
+        ['keeper + helpers, PSS per instance (all summed / count)', bytes(k.treePssBytes)],
+        ['new host: refresh() of every instance, concurrently', ms(k.adoptAllMs)],
+        ['adopted running with the same pid', `${k.adopted} of ${k.count}`],
+        ['new host: stop() of every instance, concurrently', ms(k.stopAllMs)],
+        ['keepers left after the stops', String(k.left)],
+      ],
+    ),
+  );
+}
+
+/** Other planes' scenarios, each as the measures it reported (their owners document them). */
+export function planesSection(planes: PlaneScenario[] | undefined): string {
+  if (planes === undefined || planes.length === 0) {
+    return 'No compose-*.ts or swarm-*.ts scenario in bench/scenarios in this run.';
+  }
+  return planes
+    .map(({ file, outcome }) => {
+      const body = !outcome.ok
+        ? 'skipped' in outcome
+          ? `Not measured in this run: ${outcome.skipped}.`
+          : failed(outcome)
+        : table(['measure', 'value'], flatten(outcome.value));
+      return `### bench/${file}\n\n${body}`;
+    })
+    .join('\n\n');
+}
+
+/** Rows for a reported JSON object: nested objects as dotted keys, latency summaries inline. */
+function flatten(value: Record<string, unknown>, prefix = ''): string[][] {
+  const rows: string[][] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const name = `${prefix}${key}`;
+    const nested = typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (nested && typeof (v as { medianMs?: unknown }).medianMs !== 'number') {
+      rows.push(...flatten(v as Record<string, unknown>, `${name}.`));
+    } else {
+      rows.push([name, measureValue(v).replaceAll('|', '\\|')]);
+    }
+  }
+  return rows;
 }
 
 export function timersSection(report: BenchReport): string {
@@ -112,6 +183,17 @@ export function timersSection(report: BenchReport): string {
     ),
   );
 }
+
+/** A measure of another plane: a long list of numbers as its summary, else as compose shows it. */
+function measureValue(value: unknown): string {
+  if (Array.isArray(value) && value.length > 1 && value.every((v) => typeof v === 'number')) {
+    const s = summarize(value as number[]);
+    return `median ${round(s.median)} (${round(s.min)} – ${round(s.max)}), n ${s.n}`;
+  }
+  return composeValue(value);
+}
+
+const round = (n: number): string => String(Math.round(n * 100) / 100);
 
 /** A compose measure: a latency summary, a list, or a plain value. */
 function composeValue(value: unknown): string {

@@ -1,11 +1,10 @@
-// Scale: COUNT supervised `sleep` processes in this one host process (argv[2]: gameward | raw |
-// execa, the last one gameward's spawn layer alone, to attribute its cost).
+// Scale: COUNT supervised `sleep` processes in this one host process (argv[2]: gameward | raw,
+// the latter a bare node:child_process child with the same pipes, read and discarded).
 // Time to start them all, host heap and RSS per instance, then a storm: every one SIGKILLed at
 // once, with the event-loop delay measured until every crash has been observed.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { execa } from 'execa';
 import { ProcessSupervisor } from '../../src/index.js';
 import { now, onPath, runScenario, until } from '../lib/scenario.js';
 
@@ -62,34 +61,9 @@ function rawInstance(): Instance {
   };
 }
 
-const EXECA_OPTIONS = { stdin: 'pipe', buffer: false, reject: false, detached: true } as const;
-
-/** execa with the options gameward's spawn layer uses, and nothing else. */
-function execaInstance(): Instance {
-  let child: ReturnType<typeof execa<typeof EXECA_OPTIONS>> | undefined;
-  return {
-    pid: () => child?.pid,
-    start: async () => {
-      child = execa(SLEEP, ['1000'], EXECA_OPTIONS);
-      child.stdout?.resume();
-      child.stderr?.resume();
-      await once(child, 'spawn');
-    },
-    onCrash: (fn) => {
-      child?.once('exit', fn);
-      return () => child?.off('exit', fn);
-    },
-    dispose: async () => {
-      child?.kill('SIGKILL');
-      await child;
-    },
-  };
-}
-
 const variants: Record<string, (i: number) => Instance> = {
   gameward: gamewardInstance,
   raw: rawInstance,
-  execa: execaInstance,
 };
 
 function memory(): { heap: number; rss: number } {

@@ -75,7 +75,11 @@ async function kept(): Promise<Run> {
   }
 }
 
-const variants: Record<string, () => Promise<Run>> = { raw, gameward: () => gameward(), keeper: kept };
+const variants: Record<string, () => Promise<Run>> = {
+  raw,
+  gameward: () => gameward(),
+  keeper: kept,
+};
 
 runScenario(async () => {
   const run = variants[variant ?? ''];

@@ -18,7 +18,8 @@ export interface LineSplitterOptions {
 export class LineSplitter {
   readonly #onLine: (text: string) => void;
   readonly #max: number;
-  readonly #decoder = new StringDecoder('utf8');
+  // Made on the first chunk: a fleet of quiet servers holds no decoders.
+  #decoder: StringDecoder | undefined;
   #partial = '';
   // The previous chunk ended in `\r`: a `\n` opening the next one belongs to that line end.
   #afterCR = false;
@@ -33,13 +34,14 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer | string): void {
-    const text = typeof chunk === 'string' ? chunk : this.#decoder.write(chunk);
+    const text =
+      typeof chunk === 'string' ? chunk : (this.#decoder ??= new StringDecoder('utf8')).write(chunk);
     if (text.length > 0) this.#consume(text);
   }
 
   /** Emits the trailing partial line, if any (call at stream end). */
   flush(): void {
-    const rest = this.#decoder.end();
+    const rest = this.#decoder?.end() ?? '';
     if (rest.length > 0) this.#consume(rest);
     this.#afterCR = false;
     if (this.#partial.length > 0) {

@@ -25,7 +25,8 @@ export class OutputHub {
   publish(line: OutputLine): void {
     if (this.#closed) return;
     this.#ring.push(line);
-    for (const queue of this.#queues) queue.push(line);
+    // The hot path (nobody iterating) allocates no Set iterator per line.
+    if (this.#queues.size > 0) for (const queue of this.#queues) queue.push(line);
     this.#emit(line);
   }
 

@@ -18,7 +18,7 @@ export class OutputRing {
       return;
     }
     this.#lines[this.#next] = line;
-    this.#next = (this.#next + 1) % this.capacity;
+    this.#next = this.#next + 1 === this.capacity ? 0 : this.#next + 1;
   }
 
   /** The newest `limit` lines (all by default), oldest first. */

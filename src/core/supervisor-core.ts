@@ -170,6 +170,7 @@ export abstract class SupervisorCore<P extends Plane = Plane>
 
   /** Asks the world now and moves to what it finds (adoption). */
   refresh(): Promise<InstanceState> {
+    if (this.state.state === 'unmanaged' && !this.disposed) return Promise.resolve(this.state);
     return this.#call('refresh', undefined, false, async (signal) => {
       const observation = await this.#observe(signal);
       this.#adopt(observation);
@@ -372,13 +373,17 @@ export abstract class SupervisorCore<P extends Plane = Plane>
     }
     // Never a second copy beside one that already runs: ask the world first.
     const found = await this.#observe(signal);
+    if (signal.aborted) throw abortError(signal, this.instanceId);
     if (found.kind === 'running' || found.kind === 'starting') {
       this.#adopt(found);
       throw this.error('ERR_ALREADY_RUNNING', `is already ${this.state.state} (adopted)`);
     }
     await this.plane.prepare?.(signal);
+    // A kill or an abort that came while the world was asked: nothing was launched.
+    if (signal.aborted) throw abortError(signal, this.instanceId);
     // What a failed stop left behind goes first, or a second server would run beside it.
     if (this.plane.active) await this.#bringDown(true, signal);
+    if (signal.aborted) throw abortError(signal, this.instanceId);
     this.#halting = false;
     this.#runLines.clear();
     const phase = this.#beginPhase(true, false);

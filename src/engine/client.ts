@@ -1,9 +1,16 @@
-import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import DockerModem from 'docker-modem';
 import type { EngineAddress } from './address.js';
 
 /** How long one Engine API call may take before the engine counts as unavailable. */
 export const DEFAULT_ENGINE_TIMEOUT_MS = 10_000;
+
+/**
+ * Idle keep-alive connections kept per engine. A burst (a hundred stacks starting together) opens
+ * many; keeping them all would hold an fd and some heap each for nothing.
+ */
+const MAX_FREE_SOCKETS = 4;
 
 /** Bounds of one call: the caller's signal cancels it, `timeoutMs` bounds it. */
 export interface CallOptions {
@@ -41,7 +48,18 @@ export class EngineClient {
 
   constructor(address: EngineAddress) {
     this.address = address;
-    this.#modem = new DockerModem(address.modem as DockerModem.ConstructorOptions);
+    // As Node's global agent: an idle kept-alive connection closes after 5 s.
+    const options = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: 5000 };
+    const protocol = address.modem.protocol;
+    // ssh brings its own agent (one ssh connection per request); the others get a bounded pool.
+    const agent =
+      protocol === 'ssh'
+        ? {}
+        : { agent: protocol === 'https' ? new HttpsAgent(options) : new HttpAgent(options) };
+    this.#modem = new DockerModem({
+      ...(address.modem as DockerModem.ConstructorOptions),
+      ...agent,
+    });
   }
 
   /** One request whose answer is JSON (or empty). */

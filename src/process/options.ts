@@ -1,11 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigValidator } from '../config/validate.js';
 import {
-  hostField,
-  type NormalizedSshConfig,
-  type RemoteHostConfig,
-} from '../remote/options.js';
-import {
   type ConfigTable,
   fields,
   type LifecycleConfig,
@@ -13,6 +8,7 @@ import {
   type Normalized,
   normalizeConfig,
 } from '../core/settings.js';
+import { hostField, type NormalizedSshConfig, type RemoteHostConfig } from '../remote/options.js';
 
 /** The bounded wait after the force kill before `stop()` gives up with `ERR_STOP_FAILED`. */
 export const DEFAULT_KILL_GRACE_MS = 5000;

@@ -92,6 +92,8 @@ export class SshLink extends EventEmitter<LinkEvents> {
     readonly logger: Logger,
   ) {
     super();
+    // Every instance of the host may wait on the link at once: that is no leak.
+    this.setMaxListeners(0);
     this.key = config.key;
     this.#gate = new SessionGate(options.maxSessions);
     this.#status = downStatus('connecting', undefined, true, 0, undefined);

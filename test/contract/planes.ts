@@ -6,6 +6,8 @@ import { ProcessSupervisor } from '../../src/process/index.js';
 import type { Supervisor } from '../../src/supervisor.js';
 import { FakeSupervisor } from '../../src/testing/index.js';
 import { fixture } from '../process/helpers.js';
+import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT } from '../remote/endpoint.js';
+import { sshdProblem } from '../remote/sshd.js';
 
 /** What a contract test asks of the workload behind a supervisor. */
 export interface ContractOptions {
@@ -105,5 +107,43 @@ export const keptProcessPlane: PlaneUnderTest = {
   },
 };
 
+/**
+ * The process plane on a remote host: the sshd of scripts/setup-sshd.sh (namespace gwnode2),
+ * the keeper in a remote stateDir, reached only over SSH. Skipped loudly without that sshd;
+ * GAMEWARD_REQUIRE_SSH=1 makes it run (and fail) anyway.
+ */
+export const remoteProcessPlane: PlaneUnderTest = {
+  ...processPlane,
+  name: 'process-remote',
+  unavailable: async () =>
+    process.env.GAMEWARD_REQUIRE_SSH === '1' || sshdProblem === undefined
+      ? undefined
+      : `${sshdProblem} (run scripts/setup-sshd.sh)`,
+  make(options) {
+    const local = processPlane.make(options) as ProcessSupervisor;
+    const marker = process.env.GAMEWARD_TEST_RUN;
+    return new ProcessSupervisor({
+      ...local.config,
+      stateDir: `/tmp/gwc-remote-${process.pid}`,
+      // The remote processes carry the run's marker, so the global teardown catches a leak.
+      env: marker === undefined ? {} : { GAMEWARD_TEST_RUN: marker },
+      host: {
+        ssh: {
+          host: SSH_HOST,
+          port: SSH_PORT,
+          user: 'root',
+          privateKey: KEY,
+          knownHosts: KNOWN_HOSTS,
+        },
+      },
+    });
+  },
+};
+
 /** Every plane the contract runs over. */
-export const planes: readonly PlaneUnderTest[] = [fakePlane, processPlane, keptProcessPlane];
+export const planes: readonly PlaneUnderTest[] = [
+  fakePlane,
+  processPlane,
+  keptProcessPlane,
+  remoteProcessPlane,
+];

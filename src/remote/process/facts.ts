@@ -79,9 +79,13 @@ const isLive = (proc: ProcFacts | undefined): proc is ProcFacts =>
   proc !== undefined && proc.state !== 'Z' && proc.state !== 'X';
 
 function foreign(dir: string, instanceId: string, why: string): GamewardError {
-  return new GamewardError('ERR_INVALID_STATE', `refusing the remote keeper folder ${dir}: ${why}`, {
-    instanceId,
-  });
+  return new GamewardError(
+    'ERR_INVALID_STATE',
+    `refusing the remote keeper folder ${dir}: ${why}`,
+    {
+      instanceId,
+    },
+  );
 }
 
 /**

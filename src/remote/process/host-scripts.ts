@@ -9,7 +9,7 @@
 const STAT_OF = `stat_of() { read -r l <"/proc/$1/stat" 2>/dev/null || return 1; set -- \${l##*") "}; echo "$1 $2 $3 \${20}"; }
 live() { case $(stat_of "$1") in ""|Z*|X*) return 1 ;; esac; }
 field() { sed -n "s/^$1=//p" "$2" 2>/dev/null; }
-strays() { [ -n "$1" ] && grep -lzx "GAMEWARD_KEPT=$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }`;
+strays() { [ -n "$1" ] && (set +f; grep -lzx "GAMEWARD_KEPT=$1" /proc/[0-9]*/environ 2>/dev/null) | cut -d/ -f3; }`;
 
 /**
  * `facts DIR REAP`: what the folder holds and what /proc says of its keeper and server, as
@@ -148,9 +148,11 @@ exit 5
 export const STATS_SCRIPT = `set -f
 d=$1 sp=$2 token=$3 kp=$4
 ticks=0 pages=0 count=0
+set +f
 pids=$( { grep -lzx "GAMEWARD_KEPT=$token" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; echo "$sp"; } | sort -u)
 for p in $pids; do
   read -r l <"/proc/$p/stat" 2>/dev/null || continue
+  set -f
   set -- \${l##*") "}
   case $1 in Z|X) continue ;; esac
   [ "$3" = "$kp" ] && continue

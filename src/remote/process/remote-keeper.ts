@@ -16,6 +16,67 @@ import {
 } from './host-scripts.js';
 
 const CALL_TIMEOUT_MS = 20_000;
+const END_MARK = '@@gameward-facts-end';
+// Runs FACTS_SCRIPT (its first argument) once per DIR REAP pair, each answer ended by a mark.
+const BATCH_SCRIPT = `f=$1; shift
+while [ $# -ge 2 ]; do sh -c "$f" sh "$1" "$2"; echo "${END_MARK}"; shift 2; done`;
+
+/** Folds the facts requests of one tick on one link into one exec. */
+class FactsBatch {
+  #queue: {
+    dir: string;
+    reap: boolean;
+    resolve: (text: string) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  constructor(readonly link: SshLink) {}
+
+  ask(dir: string, reap: boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.#queue.length === 0) setImmediate(() => void this.#flush());
+      this.#queue.push({ dir, reap, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#queue.splice(0);
+    const pairs = batch.flatMap((entry) => [entry.dir, entry.reap ? '1' : '0']);
+    try {
+      const result = await this.link.exec(
+        ['sh', '-c', BATCH_SCRIPT, 'sh', FACTS_SCRIPT, ...pairs],
+        {
+          timeoutMs: CALL_TIMEOUT_MS,
+        },
+      );
+      const answers = result.stdout.split(`${END_MARK}\n`);
+      batch.forEach((entry, i) => {
+        const answer = answers[i];
+        if (answer === undefined || (i === batch.length - 1 && answers.length <= batch.length)) {
+          entry.reject(
+            new GamewardError(
+              'ERR_INVALID_STATE',
+              `could not read the remote keeper folder ${entry.dir} on ${this.link.key}: ${result.stderr.trim().slice(0, 300)}`,
+            ),
+          );
+        } else entry.resolve(answer);
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+}
+
+const batches = new WeakMap<SshLink, FactsBatch>();
+
+function factsBatch(link: SshLink): FactsBatch {
+  let batch = batches.get(link);
+  if (batch === undefined) {
+    batch = new FactsBatch(link);
+    batches.set(link, batch);
+  }
+  return batch;
+}
 
 /** What a remote launch started. */
 export interface RemoteLaunch {
@@ -40,13 +101,25 @@ export class RemoteKeeper {
     readonly dir: string,
   ) {}
 
-  /** What the folder holds; REAP also SIGKILLs what is left of a server that ended. */
+  /**
+   * What the folder holds; REAP also SIGKILLs what is left of a server that ended. Calls made in
+   * the same tick on one link share one exec (adopting 20 instances is one round trip).
+   */
   async observe(reap: boolean, signal?: AbortSignal): Promise<RemoteFinding> {
-    const result = await this.#run(['sh', '-c', FACTS_SCRIPT, 'sh', this.dir, reap ? '1' : '0'], {
-      signal,
-    });
-    this.#check(result, 'ERR_INVALID_STATE', 'could not read the remote keeper folder');
-    return decide(parseFacts(result.stdout), this.instanceId);
+    signal?.throwIfAborted();
+    let text: string;
+    try {
+      text = await factsBatch(this.link).ask(this.dir, reap);
+    } catch (error) {
+      if (error instanceof GamewardError) {
+        throw new GamewardError(error.code, error.message, {
+          instanceId: this.instanceId,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return decide(parseFacts(text), this.instanceId);
   }
 
   /** Starts `file` under a new keeper in the folder; resolves once the server runs. */
@@ -82,11 +155,17 @@ export class RemoteKeeper {
     const facts = parseFacts(result.stdout);
     const dir = facts.fields.get('dir') ?? this.dir;
     if (result.exitCode === 3) {
-      throw this.#error('ERR_ALREADY_RUNNING', `a kept server already runs in ${dir} on ${this.link.key}`);
+      throw this.#error(
+        'ERR_ALREADY_RUNNING',
+        `a kept server already runs in ${dir} on ${this.link.key}`,
+      );
     }
     const failed = facts.fields.get('failed');
     if (failed === 'cwd') {
-      throw this.#error('ERR_SPAWN_FAILED', `the working directory ${JSON.stringify(spec.cwd)} does not exist on ${this.link.key}`);
+      throw this.#error(
+        'ERR_SPAWN_FAILED',
+        `the working directory ${JSON.stringify(spec.cwd)} does not exist on ${this.link.key}`,
+      );
     }
     const metaText = facts.files.get('meta');
     if (result.exitCode === 0 && metaText !== undefined && failed === undefined) {
@@ -148,10 +227,20 @@ export class RemoteKeeper {
 
   /** CPU ticks, resident bytes and process count of the server's tree. */
   async stats(meta: KeeperMeta): Promise<RemoteSample> {
-    const argv = ['sh', '-c', STATS_SCRIPT, 'sh', this.dir, String(meta.serverPid), meta.token ?? '-', String(meta.keeperPid)];
+    const argv = [
+      'sh',
+      '-c',
+      STATS_SCRIPT,
+      'sh',
+      this.dir,
+      String(meta.serverPid),
+      meta.token ?? '-',
+      String(meta.keeperPid),
+    ];
     const result = await this.#run(argv, { timeoutMs: 10_000 });
     this.#check(result, 'ERR_NOT_RUNNING', 'could not sample the remote server');
-    const value = (key: string): number => Number(new RegExp(`${key}=([\\d.]+)`).exec(result.stdout)?.[1] ?? 0);
+    const value = (key: string): number =>
+      Number(new RegExp(`${key}=([\\d.]+)`).exec(result.stdout)?.[1] ?? 0);
     const hz = value('hz') || 100;
     return {
       seconds: value('ticks') / hz,
@@ -164,7 +253,16 @@ export class RemoteKeeper {
 
   /** One stream's bytes from a place to its end (an exited server's unread output). */
   async replay(prefix: 'out' | 'err', segment: number, offset: number): Promise<Buffer> {
-    const argv = ['sh', '-c', REPLAY_SCRIPT, 'sh', this.dir, prefix, String(segment), String(offset)];
+    const argv = [
+      'sh',
+      '-c',
+      REPLAY_SCRIPT,
+      'sh',
+      this.dir,
+      prefix,
+      String(segment),
+      String(offset),
+    ];
     const result = await this.#run(argv, { timeoutMs: CALL_TIMEOUT_MS });
     return Buffer.from(result.stdout, 'utf8');
   }
@@ -186,7 +284,10 @@ export class RemoteKeeper {
       });
     } catch (error) {
       if (error instanceof GamewardError && error.code !== 'ERR_ABORTED') {
-        throw new GamewardError(error.code, error.message, { instanceId: this.instanceId, cause: error });
+        throw new GamewardError(error.code, error.message, {
+          instanceId: this.instanceId,
+          cause: error,
+        });
       }
       throw error;
     }
@@ -195,7 +296,10 @@ export class RemoteKeeper {
   #check(result: ExecResult, code: ErrorCode, what: string): void {
     if (result.exitCode === 0) return;
     const detail = result.stderr.trim().slice(0, 300);
-    throw this.#error(code, `${what} on ${this.link.key} (exit ${result.exitCode ?? result.signal})${detail ? `: ${detail}` : ''}`);
+    throw this.#error(
+      code,
+      `${what} on ${this.link.key} (exit ${result.exitCode ?? result.signal})${detail ? `: ${detail}` : ''}`,
+    );
   }
 
   #error(code: ErrorCode, message: string): GamewardError {

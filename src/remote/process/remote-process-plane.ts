@@ -114,16 +114,26 @@ export class RemoteProcessPlane implements Plane {
     const keeper = this.#remote();
     this.#lastExit = undefined;
     const cap = config.outputCapBytes ?? DEFAULT_OUTPUT_CAP_BYTES;
-    const launched = await keeper.launch(
+    const launching = keeper.launch(
       {
         file,
         args: config.args,
-        cwd: config.cwd ?? (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : undefined),
+        cwd:
+          config.cwd ??
+          (file.includes('/') ? file.slice(0, file.lastIndexOf('/')) || '/' : undefined),
         env: config.env ?? {},
         segmentBytes: Math.floor(cap / SEGMENTS_KEPT),
       },
       signal,
     );
+    let launched: Awaited<typeof launching>;
+    try {
+      launched = await launching;
+    } catch (error) {
+      // The keeper may have started before the abort cut the call: hand it to the halt.
+      if (signal.aborted) await this.#takeOverAfterAbort();
+      throw error;
+    }
     this.#keeper = new RemoteKeeper(keeper.link, config.id, launched.dir);
     const run = this.#attach(launched.dir, launched.meta, START_CURSOR);
     await this.#follow(run);
@@ -169,7 +179,10 @@ export class RemoteProcessPlane implements Plane {
     this.#forget(run);
     // A clean stop leaves nothing for the next host to adopt.
     await keeper.remove().catch((error: unknown) => {
-      this.#logger.warn({ instanceId: this.#config.id, err: error }, 'could not remove the remote folder');
+      this.#logger.warn(
+        { instanceId: this.#config.id, err: error },
+        'could not remove the remote folder',
+      );
     });
   }
 
@@ -263,8 +276,31 @@ export class RemoteProcessPlane implements Plane {
         return { kind: 'exited', stopped: false };
       case 'absent': {
         const last = this.#lastExit;
-        return last === undefined ? { kind: 'absent' } : { kind: 'exited', stopped: false, ...last };
+        return last === undefined
+          ? { kind: 'absent' }
+          : { kind: 'exited', stopped: false, ...last };
       }
+    }
+  }
+
+  async #takeOverAfterAbort(): Promise<void> {
+    try {
+      const keeper = new RemoteKeeper(this.#remote().link, this.#config.id, this.#dir);
+      // A keeper started just before the cut writes its `meta` a moment later.
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const found = await keeper.observe(false);
+        if (found.kind === 'running') {
+          await this.#adopt(found);
+          return;
+        }
+        if (found.kind !== 'gone' || found.reason !== 'incomplete') return;
+        await delay(200);
+      }
+    } catch (error) {
+      this.#logger.warn(
+        { instanceId: this.#config.id, err: error },
+        'could not check an aborted launch',
+      );
     }
   }
 
@@ -308,7 +344,14 @@ export class RemoteProcessPlane implements Plane {
       });
     }
     const { out, err } = run.positions;
-    await hub.follow(run.tag, run.dir, { out, err }, run.meta.segmentBytes, run.meta.keeperPid, this.#follower(run));
+    await hub.follow(
+      run.tag,
+      run.dir,
+      { out, err },
+      run.meta.segmentBytes,
+      run.meta.keeperPid,
+      this.#follower(run),
+    );
   }
 
   #follower(run: RemoteRun): HubFollower {
@@ -342,12 +385,26 @@ export class RemoteProcessPlane implements Plane {
   async #onKeeperGone(run: RemoteRun): Promise<void> {
     this.#hub?.forget(run.tag);
     let exit: ExitInfo = { exitCode: undefined, signal: undefined };
+    // A halt waits for this end and takes what is left down itself: its exit is no crash.
+    if (run.stopRequested) {
+      run.exit = exit;
+      if (this.#run === run) this.#report?.exited({ ...exit, drained: Promise.resolve() });
+      return;
+    }
     try {
       const found = await this.#remote().observe(true);
-      if (found.kind === 'exited') exit = { exitCode: found.exit.exitCode, signal: found.exit.signal };
-      else this.#logger.warn({ instanceId: this.#config.id, found: found.kind }, 'the remote keeper was killed');
+      if (found.kind === 'exited')
+        exit = { exitCode: found.exit.exitCode, signal: found.exit.signal };
+      else
+        this.#logger.warn(
+          { instanceId: this.#config.id, found: found.kind },
+          'the remote keeper was killed',
+        );
     } catch (error) {
-      this.#logger.warn({ instanceId: this.#config.id, err: error }, 'could not read the exit record');
+      this.#logger.warn(
+        { instanceId: this.#config.id, err: error },
+        'could not read the exit record',
+      );
     }
     run.exit = exit;
     this.#logger.info({ instanceId: this.#config.id, ...exit }, 'server exited');
