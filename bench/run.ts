@@ -19,10 +19,10 @@ import type { PeerSamples } from './lib/scenario.js';
 import { renderChart } from './report/chart.js';
 import { renderMarkdown } from './report/markdown.js';
 
-const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 5);
+const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 7);
 // Other planes' scenarios (compose, swarm) need a Docker engine; BENCH_PLANES=0 skips them.
 const PLANES = process.env.BENCH_PLANES !== '0';
-const PLANE_TIMEOUT_MS = Number(process.env.BENCH_PLANE_TIMEOUT_MS ?? 300_000);
+const PLANE_TIMEOUT_MS = Number(process.env.BENCH_PLANE_TIMEOUT_MS ?? 240_000);
 
 function step(title: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${title}`);

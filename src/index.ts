@@ -24,7 +24,6 @@ export * from './fleet/index.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type AutoRestartConfig, DEFAULT_AUTO_RESTART } from './policy/auto-restart.js';
 export * from './process/index.js';
-export * from './swarm/index.js';
 export {
   type CrashedState,
   crashed,
@@ -57,3 +56,4 @@ export type {
   SupervisorEvents,
   SupervisorKind,
 } from './supervisor.js';
+export * from './swarm/index.js';

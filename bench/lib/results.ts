@@ -10,6 +10,8 @@ export interface ThroughputRun {
   expected: number;
   elapsedMs: number;
   linesPerSecond: number;
+  /** The host process's CPU time (user + system) over the run. */
+  hostCpuMs?: number;
   baselineRssBytes: number;
   peakRssBytes: number;
 }

@@ -89,6 +89,9 @@ its own; the variants alternate run by run. gameward keeps the default 1000-line
 emits every line as an \`output\` event (counted by a listener). Through the keeper, the server
 writes into a FIFO that \`split\` drains into segment files, which the host reads (woken by
 inotify); the run uses a 256 MiB \`outputCapBytes\` so no segment is dropped while the host reads.
+"host CPU" is the reading process's own CPU time (user + system) over the run, start and stop
+included: what the reader pays, less at the mercy of the machine's load than lines/s, which the
+writer on the same 2 cores mostly sets.
 
 ${throughputSection(report.throughput)}
 
@@ -98,7 +101,7 @@ ${scale} \`sleep\` processes started concurrently in one host process; memory af
 divided by the count. Then the storm: one \`kill -KILL <pids>\` process kills them all at once
 from outside (${scale} \`process.kill\` calls in the host would block its own loop and be counted
 against the supervisor), and \`perf_hooks.monitorEventLoopDelay\` (1 ms resolution) runs from that
-spawn until every crash has been observed. Several storms per column (all restarted in between);
+spawn until every crash has been observed. ${report.scale.find((o) => o.ok)?.value?.storms?.length ?? 'Several'} storms per column (all restarted in between);
 the table shows the median one by its worst delay. The raw column is a bare
 \`node:child_process\` child with the same three pipes, read and discarded, and an \`'exit'\`
 listener. PM2's column is its God daemon (its RSS from \`/proc/<pid>/status\`) holding ${scale}
@@ -115,7 +118,10 @@ server under its own keeper, started by one host that then closes with \`stopOnD
 the \`cat\` each split's filter runs for the current segment once the stream printed something.
 RSS counts the pages the processes share (the dash, split and cat binaries and libc) once per
 process; PSS divides them among the processes sharing them, so it is what the machine pays per
-instance. Then a new host with the same ids and \`stateDir\` calls \`refresh()\` on every instance.
+instance. Then a new host with the same ids and \`stateDir\` calls \`refresh()\` on every instance,
+and stops them ten at a time (a hundred concurrent \`stop()\`s failed with \`ERR_STOP_FAILED\`
+caused by EMFILE: each stop reads the whole process table, /proc/<pid>/stat of every process, with
+unbounded concurrency).
 
 ${keeperSection(report)}
 

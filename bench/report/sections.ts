@@ -31,12 +31,14 @@ export function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
     const mine = runs.filter((r) => r.variant === variant);
     const rate = summarize(mine.map((r) => r.linesPerSecond / 1e6));
     const growth = summarize(mine.map((r) => r.peakRssBytes - r.baselineRssBytes));
+    const cpu = summarize(mine.flatMap((r) => (r.hostCpuMs === undefined ? [] : [r.hostCpuMs])));
     const lines = mine.map((r) => r.lines).join(', ');
     return [
       label[variant],
       `${rate.median.toFixed(2)} M/s`,
       `${((rate.median * 1e6 * 100) / raw.median).toFixed(0)}%`,
       `${rate.min.toFixed(2)} – ${rate.max.toFixed(2)} M/s`,
+      ms(cpu.median),
       `${bytes(growth.median)} (max ${bytes(growth.max)})`,
       String(mine.length),
       lines === '' ? 'n/a' : mine.every((r) => r.lines === r.expected) ? 'all' : lines,
@@ -49,6 +51,7 @@ export function throughputSection(outcomes: Outcome<ThroughputRun>[]): string {
         'lines/s median',
         'of raw',
         'min – max',
+        'host CPU (median)',
         'peak RSS growth',
         'runs',
         'lines received',
@@ -128,7 +131,7 @@ export function keeperSection(report: BenchReport): string {
         ['keeper + helpers, PSS per instance (all summed / count)', bytes(k.treePssBytes)],
         ['new host: refresh() of every instance, concurrently', ms(k.adoptAllMs)],
         ['adopted running with the same pid', `${k.adopted} of ${k.count}`],
-        ['new host: stop() of every instance, concurrently', ms(k.stopAllMs)],
+        ['new host: stop() of every instance, 10 at a time', ms(k.stopAllMs)],
         ['keepers left after the stops', String(k.left)],
       ],
     ),

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { listComposeContainers } from '../../src/engine/containers.js';
 import { engineFor } from '../../src/engine/registry.js';
 import { ComposeSupervisor } from '../../src/index.js';
 import { liveChildren } from '../../test/compose/children.js';
@@ -112,14 +113,18 @@ runScenario(async () => {
     const fds = readdirSync('/proc/self/fd').length;
     const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
       .length;
-    const children = (await liveChildren()).filter((c) => /docker/.test(c.cmdline)).length;
+    const children = (await liveChildren()).filter((c) => /^\S*docker /.test(c.cmdline)).length;
     const cpu0 = process.cpuUsage();
     const w0 = now();
     await sleep(IDLE_MS);
     const cpu = process.cpuUsage(cpu0);
     const idleCpuPercent = ((cpu.user + cpu.system) / 1000 / (now() - w0)) * 100;
 
-    const hub = engineFor(env).hub;
+    const { client, hub } = engineFor(env);
+    // What the resync costs the engine: one list of every compose container.
+    const l0 = now();
+    await listComposeContainers(client, undefined, { timeoutMs: 30_000 });
+    const listAllMs = now() - l0;
     const before = hub.resyncs;
     const r0 = now();
     engine.cut();
@@ -143,6 +148,7 @@ runScenario(async () => {
       reconnectAllMs: Math.round(reconnectAllMs),
       // Of which the first backoff is 250 ms by design.
       streamBackMs: Math.round(streamBackMs),
+      listAllMs: Math.round(listAllMs),
       runningAfterReconnect: stillRunning,
     };
   } finally {

@@ -73,7 +73,7 @@ function memory(): { heap: number; rss: number } {
   return { heap: usage.heapUsed, rss: usage.rss };
 }
 
-const STORMS = Number(process.env.BENCH_STORMS ?? 3);
+const STORMS = Number(process.env.BENCH_STORMS ?? 5);
 
 /**
  * SIGKILLs every instance at once, from outside (one `kill` process, as the OOM killer or an

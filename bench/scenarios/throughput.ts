@@ -86,13 +86,17 @@ runScenario(async () => {
   if (run === undefined) throw new Error(`unknown variant ${variant}`);
   globalThis.gc?.();
   const baselineRssBytes = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
   const { lines, elapsedMs } = await run();
+  const used = process.cpuUsage(cpu);
   return {
     variant,
     lines,
     expected: LINES,
     elapsedMs,
     linesPerSecond: (lines / elapsedMs) * 1000,
+    // The host's own CPU time (user + system) for the whole run, start and stop included.
+    hostCpuMs: (used.user + used.system) / 1000,
     baselineRssBytes,
     // maxRSS is in KiB: the peak of this whole process, whose only job was this one run.
     peakRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -48,7 +48,7 @@ export class ComposePlane implements Plane {
       publish: (line) => this.#report.line(line),
       facts: {
         change: (change) => this.#facts.onChange(change),
-        resynced: () => this.#facts.onResync(),
+        resynced: (listed) => this.#facts.onResync(listed),
         lost: () => this.#facts.onLost(),
       },
     });
@@ -169,6 +169,7 @@ export class ComposePlane implements Plane {
         this.#engine.client,
         running.map((c) => c.id),
         { signal: this.#released.signal, timeoutMs: this.#config.engineTimeoutMs + 2000 },
+        this.#engine.hub.flavor,
       );
     } catch (error) {
       throw engineFailure(error, this.#config.id, this.#released.signal);

@@ -1,4 +1,5 @@
 import type { ExitFact, Observation, PlaneReport } from '../core/plane.js';
+import type { ListedContainer } from '../engine/containers.js';
 import type { Logger } from '../logger.js';
 import type { ContainerInfo, TableChange } from './container-table.js';
 import type { NormalizedComposeConfig } from './options.js';
@@ -81,8 +82,8 @@ export class StackFacts {
   }
 
   /** After a reconnect: what the list (and inspect) shows decides the facts missed meanwhile. */
-  onResync(): void {
-    void this.#checkRestarts().finally(() => {
+  onResync(listed: readonly ListedContainer[]): void {
+    void this.#checkRestarts(listed).finally(() => {
       const { watch, config } = this.#host;
       const view = viewStack(watch.table, config.services);
       if (view.kind === 'down' || view.kind === 'absent') {
@@ -136,9 +137,16 @@ export class StackFacts {
    * A selected container that runs now but started after the stream was lost died meanwhile
    * (an engine restart brought it back under a restart policy): report that death first.
    */
-  async #checkRestarts(): Promise<void> {
+  async #checkRestarts(listed: readonly ListedContainer[]): Promise<void> {
     if (this.run !== 'up' && this.run !== 'starting') return;
-    const running = this.#selected().filter((c) => c.status === 'running');
+    // Up for longer than the stream was lost: it cannot have restarted meanwhile. Only the
+    // others are inspected, so a reconnect of many stacks costs one list, not an inspect each.
+    const lostFor = Date.now() - (this.#lostAt ?? 0) + 1000;
+    const longUp = new Set(
+      listed.filter((l) => l.upForMs !== undefined && l.upForMs >= lostFor).map((l) => l.id),
+    );
+    const running = this.#selected().filter((c) => c.status === 'running' && !longUp.has(c.id));
+    if (running.length === 0) return;
     const before = new Map(running.map((c) => [c.id, c.startedAt]));
     const infos = await this.#host.watch.inspect(running).catch(() => []);
     const restarted = infos.find((i) => {

@@ -1,4 +1,5 @@
 import type { EngineClient } from '../engine/client.js';
+import { type EngineFlavor, logOpenTimeout } from '../engine/flavor.js';
 import { followLogs, type LogFollow } from '../engine/log-stream.js';
 import type { Logger } from '../logger.js';
 import type { OutputLine } from '../supervisor.js';
@@ -8,6 +9,8 @@ export interface StackLogsInit {
   readonly instanceId: string;
   readonly client: EngineClient;
   readonly timeoutMs: number;
+  /** The engine's flavor once known (podman's log streams open late: see logOpenTimeout). */
+  readonly flavor: () => EngineFlavor | undefined;
   readonly logger: Logger;
   readonly publish: (line: OutputLine) => void;
 }
@@ -48,7 +51,7 @@ export class StackLogs {
     const follow = followLogs(this.#init.client, id, {
       sinceMs,
       tail,
-      timeoutMs: this.#init.timeoutMs,
+      timeoutMs: logOpenTimeout(this.#init.flavor(), this.#init.timeoutMs),
       onLine: (text, stream) => this.#init.publish({ stream, text, time: Date.now(), service }),
       onError: (error) => {
         this.#init.logger.debug(

@@ -2,6 +2,7 @@ import type { ListedContainer } from '../engine/containers.js';
 import { inspectContainer, listComposeContainers } from '../engine/containers.js';
 import type { HubSubscriber } from '../engine/event-hub.js';
 import type { ContainerEvent } from '../engine/events.js';
+import { healthNeedsInspect } from '../engine/flavor.js';
 import type { Engine } from '../engine/registry.js';
 import type { Logger } from '../logger.js';
 import type { OutputLine } from '../supervisor.js';
@@ -19,8 +20,8 @@ import { StackLogs } from './stack-logs.js';
 export interface WatchFacts {
   /** An event changed a container of the project. */
   change(change: TableChange): void;
-  /** The events stream came back and the table was re-synced with a list. */
-  resynced(): void;
+  /** The events stream came back and the table was re-synced with this list. */
+  resynced(listed: readonly ListedContainer[]): void;
   /** The events stream was lost. */
   lost(): void;
 }
@@ -55,6 +56,7 @@ export class StackWatch implements HubSubscriber {
       instanceId: init.config.id,
       client: init.engine.client,
       timeoutMs: init.config.engineTimeoutMs,
+      flavor: () => init.engine.hub.flavor,
       logger: init.logger,
       publish: init.publish,
     });
@@ -115,11 +117,27 @@ export class StackWatch implements HubSubscriber {
   event(event: ContainerEvent): void {
     const change = this.table.apply(event);
     if (change !== undefined) this.#guard('engine event', () => this.#init.facts.change(change));
+    if (healthNeedsInspect(event.action, event.health)) this.#inspectHealth(event.id);
+  }
+
+  /** Podman's `health_status` event carries no status: inspect tells it, then the facts. */
+  #inspectHealth(id: string): void {
+    const known = this.table.get(id);
+    if (known === undefined) return;
+    const before = known.health;
+    this.inspect([known]).then(
+      ([info]) => {
+        if (info === undefined || info.health === before) return;
+        this.#guard('health', () => this.#init.facts.change({ kind: 'health', container: info }));
+      },
+      (error: unknown) =>
+        this.#init.logger.debug({ instanceId: this.#init.config.id, err: error }, 'inspect failed'),
+    );
   }
 
   resync(containers: readonly ListedContainer[]): void {
     this.table.merge(containers.map(fromListed), this.table.mark());
-    this.#guard('resync', () => this.#init.facts.resynced());
+    this.#guard('resync', () => this.#init.facts.resynced(containers));
   }
 
   lost(error: Error): void {

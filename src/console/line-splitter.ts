@@ -34,9 +34,11 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer | string): void {
-    const text =
-      typeof chunk === 'string' ? chunk : (this.#decoder ??= new StringDecoder('utf8')).write(chunk);
-    if (text.length > 0) this.#consume(text);
+    if (typeof chunk !== 'string') {
+      this.#decoder ??= new StringDecoder('utf8');
+      chunk = this.#decoder.write(chunk);
+    }
+    if (chunk.length > 0) this.#consume(chunk);
   }
 
   /** Emits the trailing partial line, if any (call at stream end). */

@@ -68,6 +68,14 @@ export class EngineClient {
     try {
       return (await this.#dial(method, path, query, bound.signal, false)) as T;
     } catch (error) {
+      // A kept-alive connection the engine (or a proxy) dropped under a read: one fresh try.
+      if (method === 'GET' && isDropped(error) && !bound.signal.aborted) {
+        try {
+          return (await this.#dial(method, path, query, bound.signal, false)) as T;
+        } catch (again) {
+          throw this.#failure(again, call, bound.timedOut(), `${method} ${path}`);
+        }
+      }
       throw this.#failure(error, call, bound.timedOut(), `${method} ${path}`);
     } finally {
       bound.clear();
@@ -141,7 +149,10 @@ export class EngineClient {
 /** The caller's signal joined with a timer; `clear()` ends the timer. */
 function bounded(call: CallOptions): { signal: AbortSignal; timedOut(): boolean; clear(): void } {
   const timer = new AbortController();
-  const handle = setTimeout(() => timer.abort(), call.timeoutMs);
+  // Infinity: no bound but the caller's signal (podman's quiet log streams, see log-stream.ts).
+  const handle = Number.isFinite(call.timeoutMs)
+    ? setTimeout(() => timer.abort(), call.timeoutMs)
+    : undefined;
   const signal =
     call.signal === undefined ? timer.signal : AbortSignal.any([call.signal, timer.signal]);
   return {
@@ -149,6 +160,12 @@ function bounded(call: CallOptions): { signal: AbortSignal; timedOut(): boolean;
     timedOut: () => timer.signal.aborted,
     clear: () => clearTimeout(handle),
   };
+}
+
+/** The connection dropped under the request (reset, hang-up, broken pipe): worth one retry. */
+function isDropped(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function abortReason(signal: AbortSignal): Error {

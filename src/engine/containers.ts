@@ -16,6 +16,8 @@ export interface ListedContainer {
   readonly hasHealthcheck: boolean | undefined;
   /** The last exit code, from "Exited (N) ..." or "Restarting (N) ...". */
   readonly exitCode: number | undefined;
+  /** How long it has run at least, from "Up 5 minutes" (undefined when the status does not say). */
+  readonly upForMs: number | undefined;
 }
 
 interface RawListed {
@@ -50,15 +52,15 @@ export async function listComposeContainers(
 }
 
 /**
- * The list call's filters. Podman matches a key-only label filter against nothing, so listing
- * every project there lists every container and the entries without the label are dropped here.
+ * The list call's filters: the project's label, or the label key for every project. A key-only
+ * label filter works on the list endpoint of Docker and podman alike (unlike podman's events),
+ * so `flavor` changes nothing here today.
  */
 export function listFilters(
-  flavor: EngineFlavor,
+  _flavor: EngineFlavor,
   project: string | undefined,
 ): Record<string, string[]> {
-  if (project !== undefined) return { label: [`${PROJECT_LABEL}=${project}`] };
-  return flavor === 'podman' ? {} : { label: [PROJECT_LABEL] };
+  return { label: [project === undefined ? PROJECT_LABEL : `${PROJECT_LABEL}=${project}`] };
 }
 
 /** One list entry; undefined when it is not a compose service container. */
@@ -80,7 +82,32 @@ export function fromListEntry(raw: RawListed): ListedContainer | undefined {
     health,
     hasHealthcheck: raw.State === 'running' ? health !== '' : undefined,
     exitCode: exitCodeOfStatus(text),
+    upForMs: uptimeOfStatus(text),
   };
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+  month: 2_592_000_000,
+  year: 31_536_000_000,
+};
+
+/**
+ * A lower bound of a running container's uptime from the list's status, the engine's rounded
+ * human form: `Up 5 minutes (healthy)` → 300000, `Up About an hour` → 3600000, `Up Less than a
+ * second` → 0. Undefined when the status says nothing readable (not running, another engine).
+ */
+export function uptimeOfStatus(status: string): number | undefined {
+  const match = /^Up (Less than a second|About an? (\w+)|(\d+) (\w+?)s?)(?: |$)/.exec(status);
+  if (match === null) return undefined;
+  if (match[1] === 'Less than a second') return 0;
+  const unit = UNIT_MS[match[2] ?? match[4] ?? ''];
+  if (unit === undefined) return undefined;
+  return match[3] === undefined ? unit : Number(match[3]) * unit;
 }
 
 /** `Up 3 seconds (health: starting)` → starting; `(healthy)`, `(unhealthy)`; '' without one. */

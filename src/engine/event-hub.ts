@@ -68,6 +68,11 @@ export class EventHub {
     return this.#resyncs;
   }
 
+  /** Which engine this is, once the first connection asked (undefined before). */
+  get flavor(): EngineFlavor | undefined {
+    return this.#flavor;
+  }
+
   /** True while the stream is open. */
   get open(): boolean {
     return this.#open;

@@ -38,3 +38,20 @@ export function eventFilters(flavor: EngineFlavor): Record<string, string[]> {
   if (flavor === 'podman') return { type: ['container'] };
   return { type: ['container'], label: [PROJECT_LABEL], event: [...CONTAINER_ACTIONS] };
 }
+
+/**
+ * The bound on opening a log stream. Podman sends no response headers until the container writes
+ * its first byte after `since`, so a quiet container's stream would time out there: only the
+ * abort signal ends it. Docker answers at once, and gets the engine's bound.
+ */
+export function logOpenTimeout(flavor: EngineFlavor | undefined, timeoutMs: number): number {
+  return flavor === 'podman' ? Number.POSITIVE_INFINITY : timeoutMs;
+}
+
+/**
+ * True when a `health_status` event says no status: podman 4.3 sends the action without the
+ * `: healthy` detail, so the container must be inspected for `State.Health.Status`.
+ */
+export function healthNeedsInspect(action: string, health: string | undefined): boolean {
+  return action === 'health_status' && health === undefined;
+}

@@ -1,7 +1,10 @@
 import type { ResourceStats } from '../supervisor.js';
+import { delay } from '../util/abort.js';
 import type { CallOptions, EngineClient } from './client.js';
+import type { EngineFlavor } from './flavor.js';
 
 interface RawStats {
+  read?: string;
   cpu_stats?: CpuStats;
   precpu_stats?: CpuStats;
   memory_stats?: { usage?: number; stats?: Record<string, number> };
@@ -22,32 +25,56 @@ export async function sampleContainers(
   client: EngineClient,
   ids: readonly string[],
   call: CallOptions,
+  flavor: EngineFlavor = 'docker',
 ): Promise<ResourceStats> {
-  const samples = await Promise.all(
-    ids.map((id) =>
-      client
-        .json<RawStats>(
-          'GET',
-          `/containers/${encodeURIComponent(id)}/stats`,
-          { stream: false },
-          call,
-        )
-        .catch((error: unknown) => {
-          if ((error as { kind?: unknown }).kind === 'not-found') return undefined;
-          throw error;
-        }),
-    ),
-  );
+  const once = (): Promise<(RawStats | undefined)[]> =>
+    Promise.all(ids.map((id) => sampleOne(client, id, call)));
+  const samples = await once();
+  // Podman answers at once with no previous sample (and a system CPU that is busy time only):
+  // a second sample a second later gives the CPU figure.
+  let later: (RawStats | undefined)[] | undefined;
+  if (flavor === 'podman') {
+    await delay(PODMAN_SAMPLE_GAP_MS, call.signal);
+    later = await once();
+  }
   let cpuPercent = 0;
   let memoryBytes = 0;
   let processCount = 0;
-  for (const sample of samples) {
-    if (sample === undefined) continue;
+  samples.forEach((sample, i) => {
+    const last = later === undefined ? sample : later[i];
+    if (sample === undefined || last === undefined) return;
     processCount += 1;
-    cpuPercent += cpuPercentOf(sample);
-    memoryBytes += memoryOf(sample);
-  }
+    cpuPercent += later === undefined ? cpuPercentOf(sample) : cpuPercentBetween(sample, last);
+    memoryBytes += memoryOf(last);
+  });
   return { cpuPercent, memoryBytes, processCount, time: Date.now() };
+}
+
+const PODMAN_SAMPLE_GAP_MS = 1000;
+
+function sampleOne(
+  client: EngineClient,
+  id: string,
+  call: CallOptions,
+): Promise<RawStats | undefined> {
+  const path = `/containers/${encodeURIComponent(id)}/stats`;
+  return client.json<RawStats>('GET', path, { stream: false }, call).catch((error: unknown) => {
+    if ((error as { kind?: unknown }).kind === 'not-found') return undefined;
+    throw error;
+  });
+}
+
+/**
+ * CPU in percent of one core between two samples of one container: its CPU time delta over the
+ * wall time between their `read` stamps. Right on both engines (podman's system CPU is not
+ * Docker's).
+ */
+export function cpuPercentBetween(prev: RawStats, cur: RawStats): number {
+  const used =
+    (cur.cpu_stats?.cpu_usage?.total_usage ?? 0) - (prev.cpu_stats?.cpu_usage?.total_usage ?? 0);
+  const wallNs = (Date.parse(cur.read ?? '') - Date.parse(prev.read ?? '')) * 1e6;
+  if (!(used > 0) || !(wallNs > 0)) return 0;
+  return (used / wallNs) * 100;
 }
 
 /** The docker CLI's formula: container CPU delta over system CPU delta, times the CPUs. */

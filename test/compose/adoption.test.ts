@@ -63,8 +63,11 @@ describeWithEngine(
         removeOnStop: true,
         stopTimeoutMs: 1000,
       });
-      // Let the containers age (no event marks time passing), so uptime tells where it counts from.
-      await setTimeout(Math.max(0, Date.parse(startedAt) + 2100 - Date.now()));
+      // Let the containers age (no event marks time passing), so uptime tells where it counts from:
+      // the latest start of the selected containers (both services here).
+      const sideStartedAt = (await inspectState(first.container('side'))).StartedAt;
+      const latest = Math.max(Date.parse(startedAt), Date.parse(sideStartedAt));
+      await setTimeout(Math.max(0, latest + 2100 - Date.now()));
       expect(await next.refresh()).toEqual({ state: 'running' });
       expect((await inspectState(first.container('app'))).StartedAt).toBe(startedAt);
       // From the containers' start, not from the adoption (that would be 0).

@@ -14,45 +14,67 @@ const triggers = new WeakMap<Supervisor, string>();
  * engine. Add it to `planes` in test/contract/planes.ts. Projects are named after this run
  * (`gwtest<token>-...`), so the global teardown finds any container a test left.
  */
-export const composePlane: PlaneUnderTest = {
+export const composePlane: PlaneUnderTest = composePlaneOn({
   name: 'compose',
-  unavailable: async () =>
-    engineProblem === undefined || process.env.GAMEWARD_REQUIRE_DOCKER === '1'
-      ? undefined
-      : engineProblem,
-  make(options) {
-    const trigger = triggerDir();
-    const supervisor = new ComposeSupervisor({
-      id: options.id,
-      projectName: testProjectName(options.id),
-      cwd: FIXTURES,
-      files: ['contract.yaml'],
-      removeOnStop: true,
-      stopTimeoutMs: 5000,
-      restartDelayMs: 0,
-      readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
-      autoRestart: options.autoRestart,
-      env: {
-        GW_TRIGGER_DIR: trigger.path,
-        NEVER_READY: options.neverReady === true ? '1' : '0',
-        EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
-      },
-    });
-    triggers.set(supervisor, trigger.path);
-    // What a crashed instance leaves (its exited container) and the trigger directory go with it.
-    const close = supervisor.close.bind(supervisor);
-    supervisor.close = () =>
-      close().finally(async () => {
-        await downProject(supervisor.config.projectName);
-        trigger.remove();
+  problem: engineProblem,
+  required: 'GAMEWARD_REQUIRE_DOCKER',
+});
+
+/** Where a compose contract runs: an engine (its DOCKER_HOST) and what says it is there. */
+export interface ComposeEngine {
+  readonly name: string;
+  /** Why the engine cannot be used here, or undefined. */
+  readonly problem: string | undefined;
+  /** The env variable that makes a missing engine fail instead of skip. */
+  readonly required: string;
+  readonly dockerHost?: string;
+}
+
+/** The compose plane on one engine (Docker's, or podman's Docker-compatible socket). */
+export function composePlaneOn(engine: ComposeEngine): PlaneUnderTest {
+  const host: Record<string, string> =
+    engine.dockerHost === undefined ? {} : { DOCKER_HOST: engine.dockerHost };
+  return {
+    name: engine.name,
+    unavailable: async () =>
+      engine.problem === undefined || process.env[engine.required] === '1'
+        ? undefined
+        : engine.problem,
+    make(options) {
+      const trigger = triggerDir();
+      const supervisor = new ComposeSupervisor({
+        id: options.id,
+        projectName: testProjectName(options.id),
+        cwd: FIXTURES,
+        files: ['contract.yaml'],
+        removeOnStop: true,
+        stopTimeoutMs: 5000,
+        restartDelayMs: 0,
+        readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
+        autoRestart: options.autoRestart,
+        env: {
+          ...host,
+          GW_TRIGGER_DIR: trigger.path,
+          NEVER_READY: options.neverReady === true ? '1' : '0',
+          EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
+        },
       });
-    return supervisor;
-  },
-  async crash(supervisor, code) {
-    const dir = triggers.get(supervisor);
-    if (dir === undefined) throw new Error('not a compose supervisor of this plane');
-    writeFileSync(join(dir, `exit-${code}`), '');
-  },
-  reportedCode: (code) => code,
-  bootLine: /Loading world chunk 1/,
-};
+      triggers.set(supervisor, trigger.path);
+      // What a crashed instance leaves (its exited container) and the trigger directory go with it.
+      const close = supervisor.close.bind(supervisor);
+      supervisor.close = () =>
+        close().finally(async () => {
+          await downProject(supervisor.config.projectName, host);
+          trigger.remove();
+        });
+      return supervisor;
+    },
+    async crash(supervisor, code) {
+      const dir = triggers.get(supervisor);
+      if (dir === undefined) throw new Error('not a compose supervisor of this plane');
+      writeFileSync(join(dir, `exit-${code}`), '');
+    },
+    reportedCode: (code) => code,
+    bootLine: /Loading world chunk 1/,
+  };
+}

@@ -86,10 +86,14 @@ export async function compose(
 }
 
 /** Removes a project's containers and networks, whatever state it is in (test cleanup). */
-export async function downProject(projectName: string): Promise<void> {
+export async function downProject(
+  projectName: string,
+  env: Record<string, string> = {},
+): Promise<void> {
   await run('docker', ['compose', '-p', projectName, 'down', '-t', '0', '--remove-orphans'], {
     timeout: 60_000,
     cwd: tmpdir(),
+    env: { ...process.env, ...env },
   }).catch(() => undefined);
 }
 

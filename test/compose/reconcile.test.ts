@@ -15,11 +15,17 @@ import {
   fromListEntry,
   healthOfStatus,
   listFilters,
+  uptimeOfStatus,
 } from '../../src/engine/containers.js';
 import { type ContainerEvent, parseContainerEvent } from '../../src/engine/events.js';
-import { eventFilters, flavorOf } from '../../src/engine/flavor.js';
+import {
+  eventFilters,
+  flavorOf,
+  healthNeedsInspect,
+  logOpenTimeout,
+} from '../../src/engine/flavor.js';
 import { Demultiplexer } from '../../src/engine/log-stream.js';
-import { cpuPercentOf, memoryOf } from '../../src/engine/stats.js';
+import { cpuPercentBetween, cpuPercentOf, memoryOf } from '../../src/engine/stats.js';
 
 // Real events as docker 20.10 sends them on /events (trimmed of unused labels).
 const DIE_LINE =
@@ -88,7 +94,11 @@ describe('engine events', () => {
   it('filters on the project label key for docker, on nothing but the type for podman', () => {
     expect(eventFilters('docker')).toMatchObject({ label: ['com.docker.compose.project'] });
     expect(eventFilters('podman')).toEqual({ type: ['container'] });
-    expect(listFilters('podman', undefined)).toEqual({});
+    expect(listFilters('podman', undefined)).toEqual({ label: ['com.docker.compose.project'] });
+    expect(logOpenTimeout('podman', 5000)).toBe(Number.POSITIVE_INFINITY);
+    expect(logOpenTimeout('docker', 5000)).toBe(5000);
+    expect(healthNeedsInspect('health_status', undefined)).toBe(true);
+    expect(healthNeedsInspect('health_status', 'healthy')).toBe(false);
     expect(listFilters('docker', 'p')).toEqual({ label: ['com.docker.compose.project=p'] });
     expect(flavorOf({ Components: [{ Name: 'Podman Engine' }] })).toBe('podman');
     expect(flavorOf({ Platform: { Name: 'Docker Engine - Community' } })).toBe('docker');
@@ -104,6 +114,11 @@ describe('list entries', () => {
     expect(exitCodeOfStatus('Exited (137) 2 seconds ago')).toBe(137);
     expect(exitCodeOfStatus('Restarting (3) 1 second ago')).toBe(3);
     expect(exitCodeOfStatus('Up 1 second')).toBeUndefined();
+    expect(uptimeOfStatus('Up 5 minutes (healthy)')).toBe(300_000);
+    expect(uptimeOfStatus('Up 1 second')).toBe(1000);
+    expect(uptimeOfStatus('Up About an hour')).toBe(3_600_000);
+    expect(uptimeOfStatus('Up Less than a second')).toBe(0);
+    expect(uptimeOfStatus('Exited (0) 5 minutes ago')).toBeUndefined();
   });
 
   it('keeps compose service containers only, with the healthcheck known while running', () => {
@@ -147,7 +162,10 @@ describe('ContainerTable', () => {
     const mark = table.mark();
     table.apply(event({ action: 'die', exitCode: 137, time: 3000 }));
     // The list read the container before it died; it knows no times.
-    table.merge([fromListed({ ...info({}), project: 'p', status: 'running' })], mark);
+    table.merge(
+      [fromListed({ ...info({}), project: 'p', status: 'running', upForMs: undefined })],
+      mark,
+    );
     expect(table.get('aaaaaaaaaaaa')).toMatchObject({ status: 'exited', exitCode: 137 });
   });
 
@@ -155,7 +173,7 @@ describe('ContainerTable', () => {
     const table = new ContainerTable();
     table.merge([info({ startedAt: 1234, finishedAt: 999 })], 0);
     table.merge(
-      [fromListed({ ...info({}), project: 'p', hasHealthcheck: undefined })],
+      [fromListed({ ...info({}), project: 'p', hasHealthcheck: undefined, upForMs: undefined })],
       table.mark(),
     );
     expect(table.get('aaaaaaaaaaaa')).toMatchObject({
@@ -275,6 +293,12 @@ describe('parsers and small parts', () => {
     expect(cpuPercentOf(sample)).toBe(40);
     expect(memoryOf(sample)).toBe(4000);
     expect(cpuPercentOf({})).toBe(0);
+    // Podman: two samples a second apart, half a core busy between them.
+    const at = (ms: number, ns: number) => ({
+      read: new Date(ms).toISOString(),
+      cpu_stats: { cpu_usage: { total_usage: ns } },
+    });
+    expect(cpuPercentBetween(at(0, 1e9), at(1000, 1.5e9))).toBe(50);
   });
 
   it('demultiplexes framed logs into stdout and stderr lines, across chunk boundaries', () => {

@@ -5,6 +5,8 @@ import type { AutoRestartOptions } from '../../src/policy/auto-restart.js';
 import { ProcessSupervisor } from '../../src/process/index.js';
 import type { Supervisor } from '../../src/supervisor.js';
 import { FakeSupervisor } from '../../src/testing/index.js';
+import { composePlane } from '../compose/contract-plane.js';
+import { podmanComposePlane } from '../podman/contract-plane.js';
 import { fixture } from '../process/helpers.js';
 import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT } from '../remote/endpoint.js';
 import { sshdProblem } from '../remote/sshd.js';
@@ -140,10 +142,16 @@ export const remoteProcessPlane: PlaneUnderTest = {
   },
 };
 
-/** Every plane the contract runs over. */
+/**
+ * The planes `contract.test.ts` runs over, in parallel with the rest of the suite. The remote
+ * plane (test/remote/contract.test.ts) and the swarm (test/swarm/contract.ts) run theirs in the
+ * serial group (vitest.serial.config.ts), where no other test cuts their sshd or stops their
+ * node.
+ */
 export const planes: readonly PlaneUnderTest[] = [
   fakePlane,
   processPlane,
   keptProcessPlane,
-  remoteProcessPlane,
+  composePlane,
+  podmanComposePlane,
 ];

@@ -13,9 +13,16 @@ import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
 
 const run = promisify(execFile);
 const fixture = new URL('../fixtures/fake-game-server.mjs', import.meta.url).pathname;
-const ssh = { host: SSH_HOST, port: SSH_PORT, user: 'root', privateKey: KEY, knownHosts: KNOWN_HOSTS };
+const ssh = {
+  host: SSH_HOST,
+  port: SSH_PORT,
+  user: 'root',
+  privateKey: KEY,
+  knownHosts: KNOWN_HOSTS,
+};
 const remoteDir = `/tmp/gw-measure-${process.pid}`;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const now = (): number => performance.now();
 
 function config(id: string, where: 'remote' | 'local'): ProcessSupervisorConfig {
@@ -41,7 +48,9 @@ async function lifecycle(where: 'remote' | 'local', rounds: number) {
     let t = now();
     await s.start();
     starts.push(now() - t);
-    const echoed = new Promise<void>((r) => s.on('output', (l) => l.text.includes(`ping${i}`) && r()));
+    const echoed = new Promise<void>((r) =>
+      s.on('output', (l) => l.text.includes(`ping${i}`) && r()),
+    );
     t = now();
     await s.send(`say ping${i}`);
     await echoed;
@@ -60,8 +69,18 @@ async function rawSsh(rounds: number) {
   const fresh: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const t = now();
-    await run('ssh', ['-i', KEY, '-p', String(SSH_PORT), '-o', `UserKnownHostsFile=${KNOWN_HOSTS}`,
-      '-o', 'BatchMode=yes', `root@${SSH_HOST}`, 'true']);
+    await run('ssh', [
+      '-i',
+      KEY,
+      '-p',
+      String(SSH_PORT),
+      '-o',
+      `UserKnownHostsFile=${KNOWN_HOSTS}`,
+      '-o',
+      'BatchMode=yes',
+      `root@${SSH_HOST}`,
+      'true',
+    ]);
     fresh.push(now() - t);
   }
   const links = new SshLinks();
@@ -80,22 +99,32 @@ async function rawSsh(rounds: number) {
 async function adoption(count: number) {
   let links = new SshLinks();
   setDefaultSshLinks(links);
-  const first = Array.from({ length: count }, (_, i) =>
-    new ProcessSupervisor({ ...config(`adopt-${i}`, 'remote'), stopOnDispose: false }));
+  const first = Array.from(
+    { length: count },
+    (_, i) => new ProcessSupervisor({ ...config(`adopt-${i}`, 'remote'), stopOnDispose: false }),
+  );
   await Promise.all(first.map((s) => s.start()));
   await Promise.all(first.map((s) => s.close()));
   await links.close();
   // A new host: a new connection, new supervisors, one refresh each.
   links = new SshLinks();
   setDefaultSshLinks(links);
-  const second = Array.from({ length: count }, (_, i) => new ProcessSupervisor(config(`adopt-${i}`, 'remote')));
+  const second = Array.from(
+    { length: count },
+    (_, i) => new ProcessSupervisor(config(`adopt-${i}`, 'remote')),
+  );
   const t = now();
   const states = await Promise.all(second.map((s) => s.refresh()));
   const ms = now() - t;
   const connections = links.size;
   await Promise.all(second.map((s) => s.close()));
   await links.close();
-  return { instances: count, adoptMs: ms, running: states.filter((s) => s.state === 'running').length, connections };
+  return {
+    instances: count,
+    adoptMs: ms,
+    running: states.filter((s) => s.state === 'running').length,
+    connections,
+  };
 }
 
 const rounds = Number(process.argv[2] ?? 5);
