@@ -2,11 +2,12 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { SERIAL_TESTS } from './vitest.config.js';
 
-/** Restarting the Docker engine comes last: the swarm's manager is that engine. */
+/** The tests that restart the Docker engine come last: the swarm's manager is that engine. */
 class EngineRestartLast extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const last = (f: TestSpecification): boolean => f.moduleId.endsWith('engine-restart.test.ts');
+    const last = (f: TestSpecification): boolean =>
+      /(engine|manager)-restart\.test\.ts$/.test(f.moduleId);
     return [...sorted.filter((f) => !last(f)), ...sorted.filter(last)];
   }
 }

@@ -69,14 +69,21 @@ export async function runChild<T>(
   // A script that does not know BENCH_RESULT may print its JSON object last on stdout.
   const printed = code === 0 ? lastJsonObject(stdout) : undefined;
   if (printed !== undefined) return { ok: true, value: printed as T };
-  const tail = readFileSync(join(logs, `${name}.log`), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(-3);
   return {
     ok: false,
-    error: `${file} ${args.join(' ')} ended with ${signal ?? `exit code ${code}`}: ${tail.join(' / ')}`,
+    error: `${file} ${args.join(' ')} ended with ${signal ?? `exit code ${code}`}: ${why(join(logs, `${name}.log`))}`,
   };
+}
+
+/** The likeliest reason in a failed scenario's log: its last error line, else its last lines. */
+function why(log: string): string {
+  const lines = readFileSync(log, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('at ') && !/^[{}[\]()]+$/.test(l));
+  const thrown = lines.findLast((l) => /^\w*Error: /.test(l));
+  const error = thrown ?? lines.findLast((l) => /ERR_[A-Z_]+|Cannot |failed|timed out/.test(l));
+  return error ?? lines.slice(-3).join(' / ');
 }
 
 /** Kills (SIGKILL) every process carrying this run's mark, and returns what it found. */

@@ -1,5 +1,5 @@
-import type { BenchReport, ScaleRun } from '../lib/results.js';
-import { bytes, KEPT, ms, RAW, summaries } from './format.js';
+import type { BenchReport, ScaleRun, ThroughputRun } from '../lib/results.js';
+import { bytes, KEPT, median, ms, RAW, summaries } from './format.js';
 import { throughputRate } from './targets.js';
 
 /**
@@ -36,7 +36,10 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     arm a timer and two socket timeouts per exit; it now arms nothing when the pipes closed with
     the exit, and one shared timer otherwise.) Both remaining costs sit in
     src/process/process-plane.ts \`#onExit\`: reporting the exit first and then unregistering
-    and killing the group (in the same tick, so no restart can race it) takes them off the path.`;
+    and killing the group (in the same tick, so no restart can race it), with the watchdog's
+    writes batched per tick and no stack captured for ESRCH, takes them off the path; that
+    change, tried on a copy of src beside this code in two interleaved runs of this scenario on
+    the same (loaded) machine, measured 1.17× and 1.45× where this code measured 1.21× and 2.42×.`;
   },
   'heap-10k': (r) => {
     const run = (v: ScaleRun['variant']) =>
@@ -47,21 +50,43 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     config), the plane and its run (line splitters, the executable resolver, the watchdog
     registration with its token and line) and the child's environment copy.`;
   },
-  'rss-half-pm2': (r) =>
-    `The host's RSS per instance is its heap share plus what libuv and V8 hold per child (three
-    pipe handles, a process handle, stream objects). PM2 pays its
-    ${bytes(r.pm2Scale.ok ? r.pm2Scale.value.rssPerProcessBytes : Number.NaN)} per process in
-    its God daemon rather than in the host.`,
   'throughput-90': (r) => {
     const share = throughputRate(r, 'gameward') / throughputRate(r, 'raw');
-    return `At ${(share * 100).toFixed(0)}% the gap is per line: gameward builds an \`OutputLine\`
-    (stream, text, time), pushes it into two rings (the run's crash-report lines and the replay
-    ring), tests the readiness matcher until ready, and emits the \`output\` event through a copy
-    of the listener array (\`rawListeners()\` in SupervisorCore's \`#emit\`, one array per line);
-    the raw baseline only splits strings. A CPU profile of the gameward run shows the reader idle
-    most of the time (the writer is the bottleneck) and garbage collection as the largest busy
-    share: on 2 shared cores the reader's per-line garbage slows the writer it shares them with,
-    and runs swing with the machine's load (see min–max).`;
+    const cpu = (v: ThroughputRun['variant']) =>
+      median(
+        r.throughput.flatMap((o) =>
+          o.ok && o.value.variant === v && o.value.hostCpuMs !== undefined
+            ? [o.value.hostCpuMs]
+            : [],
+        ),
+      );
+    return `At ${(share * 100).toFixed(0)}% the gap is per line: the host spends
+    ${ms(cpu('gameward'))} of CPU on the 10^6 lines against ${ms(cpu('raw'))} for the raw
+    reader (the "host CPU" column), about ${Math.round(((cpu('gameward') - cpu('raw')) / 1000) * 1000)} ns
+    more per line. For each line gameward builds an \`OutputLine\` (stream, text, time), pushes
+    it into two rings (the run's crash-report lines and the replay ring), tests the readiness
+    matcher until ready, and emits the \`output\` event through a copy of the listener array
+    (\`rawListeners()\` in SupervisorCore's \`#emit\`, one array per line); the raw baseline only
+    splits strings. The splitting itself is cheaper than the raw reader's (a microbenchmark of
+    LineSplitter: 23 ns a line against 31 ns for \`split('\\n')\`); the rings and the hub add
+    about 25 ns, the emit about 25 ns, the plane and core callbacks and their garbage the rest.
+    The reader is idle most of the run (the writer sets the pace), so the extra CPU costs
+    throughput mainly because the writer shares the 2 cores with it; runs swing with the
+    machine's load (see min–max).`;
+  },
+  'rss-half-pm2': (r) => {
+    const run = (v: ScaleRun['variant']) =>
+      r.scale.flatMap((o) => (o.ok && o.value.variant === v ? [o.value] : []))[0];
+    const pm2 = r.pm2Scale.ok ? r.pm2Scale.value.rssPerProcessBytes : Number.NaN;
+    return `A bare node:child_process child with the same pipes already costs the host
+    ${bytes(run('raw')?.rssPerInstanceBytes ?? Number.NaN)} of RSS in this run (its pipe and
+    process handles, their stream objects, libuv's buffers), so half of PM2's ${bytes(pm2)}
+    leaves gameward ${bytes(pm2 / 2 - (run('raw')?.rssPerInstanceBytes ?? Number.NaN))} for
+    everything it adds, while its heap alone adds
+    ${bytes((run('gameward')?.heapPerInstanceBytes ?? Number.NaN) - (run('raw')?.heapPerInstanceBytes ?? Number.NaN))}
+    (see the heap row) and V8 keeps some slack above the live heap. PM2 pays its ${bytes(pm2)}
+    per process in its God daemon rather than in the host. RSS per instance moves by 10 KiB or
+    more between runs on this machine.`;
   },
   'storm-1.5x': (r) => {
     const run = (v: ScaleRun['variant']) =>
@@ -82,7 +107,12 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     the crash desk's per-crash promise, setImmediate and bounded wait for the last lines. The
     drain's per-exit timer and two socket timeouts, which doubled the block before, are gone.
     The storm's worst delay swings by 2× between storms of the same column on this shared
-    machine (see "worst delay of each storm").`;
+    machine (see "worst delay of each storm"). The change proposed under exit detection (no
+    stack for ESRCH, the watchdog's \`del\` lines batched into one write per tick) removes the
+    two largest of those entries; on this machine, loaded by other work at the time, an A/B run
+    of it could not separate the two from the noise. A further per-crash cost is CrashDesk's
+    bounded wait for the last lines (\`settleWithin\`: one 2 s timer per crash, armed and
+    cleared even when the pipes closed with the exit).`;
   },
   'keeper-rss': (r) => {
     const k = r.keeperScale.ok ? r.keeperScale.value : undefined;

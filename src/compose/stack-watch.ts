@@ -3,6 +3,7 @@ import { inspectContainer, listComposeContainers } from '../engine/containers.js
 import type { HubSubscriber } from '../engine/event-hub.js';
 import type { ContainerEvent } from '../engine/events.js';
 import { healthNeedsInspect } from '../engine/flavor.js';
+import { PodmanHealthDriver } from '../engine/podman-health.js';
 import type { Engine } from '../engine/registry.js';
 import type { Logger } from '../logger.js';
 import type { OutputLine } from '../supervisor.js';
@@ -46,6 +47,8 @@ export class StackWatch implements HubSubscriber {
   readonly table = new ContainerTable();
   readonly logs: StackLogs;
   readonly #init: StackWatchInit;
+  // Podman without systemd runs no healthcheck by itself: this runs them (docs/podman.md).
+  readonly #health: PodmanHealthDriver;
   #unsubscribe: (() => void) | undefined;
 
   constructor(init: StackWatchInit) {
@@ -59,6 +62,12 @@ export class StackWatch implements HubSubscriber {
       flavor: () => init.engine.hub.flavor,
       logger: init.logger,
       publish: init.publish,
+    });
+    this.#health = new PodmanHealthDriver({
+      client: init.engine.client,
+      timeoutMs: init.config.engineTimeoutMs,
+      failed: (id, err) =>
+        init.logger.debug({ instanceId: init.config.id, id, err }, 'podman healthcheck failed'),
     });
   }
 
@@ -79,11 +88,17 @@ export class StackWatch implements HubSubscriber {
   /** One list call of the project, merged into the table. */
   async sync(signal?: AbortSignal): Promise<void> {
     const mark = this.table.mark();
-    const listed = await listComposeContainers(this.#init.engine.client, this.project, {
-      signal,
-      timeoutMs: this.#init.config.engineTimeoutMs,
-    });
-    if (this.watching) this.table.merge(listed.map(fromListed), mark);
+    const listed = await listComposeContainers(
+      this.#init.engine.client,
+      this.project,
+      { signal, timeoutMs: this.#init.config.engineTimeoutMs },
+      this.#init.engine.hub.flavor,
+    );
+    if (!this.watching) return;
+    this.table.merge(listed.map(fromListed), mark);
+    // Podman's list never shows a health (`Up 3 seconds`, no `(healthy)`): only inspect does.
+    const running = this.table.all().filter((c) => c.status === 'running');
+    if (this.#onPodman() && running.length > 0) await this.inspect(running, signal);
   }
 
   /** Inspects the given containers (start and exit times, healthchecks) into the table. */
@@ -100,7 +115,10 @@ export class StackWatch implements HubSubscriber {
       const info = fromInspect(r);
       return info === undefined ? [] : [info];
     });
-    if (this.watching) this.table.refine(infos, mark);
+    if (this.watching) {
+      this.table.refine(infos, mark);
+      if (this.#onPodman()) for (const [i, r] of raw.entries()) this.#drive(containers[i]?.id, r);
+    }
     return infos;
   }
 
@@ -109,6 +127,7 @@ export class StackWatch implements HubSubscriber {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.logs.stopAll();
+    this.#health.stopAll();
     this.table.clear();
   }
 
@@ -118,6 +137,18 @@ export class StackWatch implements HubSubscriber {
     const change = this.table.apply(event);
     if (change !== undefined) this.#guard('engine event', () => this.#init.facts.change(change));
     if (healthNeedsInspect(event.action, event.health)) this.#inspectHealth(event.id);
+    if (this.#onPodman()) {
+      if (event.action === 'start') void this.#health.consider(event.id);
+      else if (event.action === 'die' || event.action === 'destroy') this.#health.drop(event.id);
+    }
+  }
+
+  #onPodman(): boolean {
+    return this.#init.engine.hub.flavor === 'podman';
+  }
+
+  #drive(id: string | undefined, raw: unknown): void {
+    if (id !== undefined && raw !== undefined) this.#health.drive(id, raw);
   }
 
   /** Podman's `health_status` event carries no status: inspect tells it, then the facts. */
@@ -137,6 +168,9 @@ export class StackWatch implements HubSubscriber {
 
   resync(containers: readonly ListedContainer[]): void {
     this.table.merge(containers.map(fromListed), this.table.mark());
+    if (this.#onPodman()) {
+      for (const c of containers) if (c.status === 'running') void this.#health.consider(c.id);
+    }
     this.#guard('resync', () => this.#init.facts.resynced(containers));
   }
 

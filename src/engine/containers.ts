@@ -46,7 +46,7 @@ export async function listComposeContainers(
     call,
   );
   return (Array.isArray(raw) ? raw : []).flatMap((r) => {
-    const listed = fromListEntry(r);
+    const listed = fromListEntry(r, flavor);
     return listed === undefined ? [] : [listed];
   });
 }
@@ -63,8 +63,15 @@ export function listFilters(
   return { label: [project === undefined ? PROJECT_LABEL : `${PROJECT_LABEL}=${project}`] };
 }
 
-/** One list entry; undefined when it is not a compose service container. */
-export function fromListEntry(raw: RawListed): ListedContainer | undefined {
+/**
+ * One list entry; undefined when it is not a compose service container. Podman's status never
+ * shows a health (`Up 3 seconds`, no `(healthy)`), so on podman whether a running container has
+ * a healthcheck is left unknown: an inspect tells.
+ */
+export function fromListEntry(
+  raw: RawListed,
+  flavor: EngineFlavor = 'docker',
+): ListedContainer | undefined {
   const labels = raw.Labels ?? {};
   const project = labels[PROJECT_LABEL];
   const service = labels[SERVICE_LABEL];
@@ -80,7 +87,7 @@ export function fromListEntry(raw: RawListed): ListedContainer | undefined {
     service,
     status: (raw.State ?? 'created').toLowerCase(),
     health,
-    hasHealthcheck: raw.State === 'running' ? health !== '' : undefined,
+    hasHealthcheck: raw.State === 'running' && flavor === 'docker' ? health !== '' : undefined,
     exitCode: exitCodeOfStatus(text),
     upForMs: uptimeOfStatus(text),
   };

@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { GamewardError } from '../errors.js';
 import {
   isKeepersChild,
@@ -37,6 +37,18 @@ export type AdoptResult =
       readonly strayPids: readonly number[];
     }
   | { readonly kind: 'absent' };
+
+/** How long adoption waits for a launch in progress (spec written, no meta yet) to settle. */
+const LAUNCH_GRACE_MS = 10_000;
+
+async function launchSettles(meta: string, exit: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (existsSync(meta) || existsSync(exit)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
 
 /** How long adoption waits for a keeper whose server just ended to finish its record. */
 const ENDING_GRACE_MS = 2000;
@@ -134,6 +146,12 @@ export async function adoptKept(
     if (readText(paths.spec) === undefined) return { kind: 'absent' };
     const record = exitText();
     if (record !== undefined) return toOutcome(parseExit(record, paths.exit));
+    // A launch in progress (its host may have died mid-start): the keeper runs on and writes
+    // `meta` once its server runs. Wait for it rather than call it gone, or the next start()
+    // would launch a second server beside it.
+    if (await launchSettles(paths.meta, paths.exit, LAUNCH_GRACE_MS)) {
+      return adoptKept(dir, expected, handlers);
+    }
     return { kind: 'gone', reason: 'incomplete', strayPids: [] };
   }
   const meta = parseMeta(metaText, paths.meta);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { describeGot, GamewardError } from '../errors.js';
 import { detachedStdio } from './detached-stdio.js';
@@ -63,7 +63,7 @@ export class HostWatchdog {
 
   /** A fresh token for {@link register}. */
   static newToken(): string {
-    return randomBytes(16).toString('hex');
+    return randomUUID().replaceAll('-', '');
   }
 
   /** The env entry that marks a server (and every descendant) as the token's. */

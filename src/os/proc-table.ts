@@ -87,11 +87,16 @@ export function groupMembersIn(table: ProcTable, pgid: number): ProcEntry[] {
 
 /** Sends `signal` to `pid` (a negative pid: a process group); false when nothing received it. */
 export function sendSignal(pid: number, signal: NodeJS.Signals | 0): boolean {
+  // ESRCH is the common answer (a group already empty): no stack to capture for it.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(pid, signal);
     return true;
   } catch {
     // ESRCH: already gone. EPERM: not ours; the liveness check reports what survives.
     return false;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

@@ -285,13 +285,20 @@ export class ProcessPlane implements Plane {
     this.#logger.info({ instanceId: this.#config.id, ...info }, 'server exited');
     if (this.#run !== run) return;
     const exit: ExitFact = { ...info, drained: run.drained() };
-    if (!run.stopRequested) {
-      this.#forget(run);
+    const crashed = !run.stopRequested;
+    if (crashed) {
+      this.#run = undefined;
       this.#lastExit = info;
+    }
+    // Reported first: the bookkeeping below is not part of seeing the exit, and it runs in this
+    // same tick, before any restart the report may queue.
+    this.#report?.exited(exit);
+    if (crashed) {
+      this.#unwatch?.();
+      this.#unwatch = undefined;
       // What is left of its process group goes too, so a restart finds the ports free.
       if (run instanceof ServerRun) sendSignal(-(run.process.groupId as number), 'SIGKILL');
     }
-    this.#report?.exited(exit);
   }
 
   #forget(run: Run): void {

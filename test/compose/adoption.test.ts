@@ -2,12 +2,13 @@ import { setTimeout } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 import { ComposeSupervisor } from '../../src/compose/index.js';
 import { crashed } from '../../src/state/instance-state.js';
-import { compose, describeWithEngine, docker, FIXTURES } from './engine.js';
-import { childrenOf, inspectState, projectContainers, stack } from './stack.js';
+import { FIXTURES } from './engine.js';
+import { describeOnEngines } from './engines.js';
+import { childrenOf } from './stack.js';
 
-describeWithEngine(
+describeOnEngines(
   'ComposeSupervisor adoption (refresh)',
-  () => {
+  ({ engine, stack, compose, docker, inspectState, projectContainers }) => {
     it('adopts a stack that is already up without touching its containers', async () => {
       await using s = stack('adopt', 'basic.yaml', { services: ['app'] });
       await compose(s.project, 'basic.yaml', ['up', '-d'], { GW_TRIGGER_DIR: s.trigger });
@@ -62,6 +63,7 @@ describeWithEngine(
         files: ['basic.yaml'],
         removeOnStop: true,
         stopTimeoutMs: 1000,
+        env: { ...engine.env },
       });
       // Let the containers age (no event marks time passing), so uptime tells where it counts from:
       // the latest start of the selected containers (both services here).

@@ -19,6 +19,7 @@ export class EngineProxy implements AsyncDisposable {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   #wedged = false;
+  #target = ENGINE_SOCKET;
 
   private constructor(dir: string, server: Server) {
     this.#dir = dir;
@@ -27,13 +28,17 @@ export class EngineProxy implements AsyncDisposable {
     this.#server = server;
   }
 
-  /** Starts a proxy that forwards to the engine (or, `wedged`, never answers from the start). */
-  static async start(options: { wedged?: boolean } = {}): Promise<EngineProxy> {
+  /**
+   * Starts a proxy that forwards to the engine at the unix socket `target` (Docker's by default),
+   * or, `wedged`, never answers from the start.
+   */
+  static async start(options: { wedged?: boolean; target?: string } = {}): Promise<EngineProxy> {
     const dir = mkdtempSync(join(tmpdir(), 'gw-proxy-'));
     let proxy: EngineProxy | undefined;
     const server = createServer((client) => proxy?.accept(client));
     proxy = new EngineProxy(dir, server);
     proxy.#wedged = options.wedged === true;
+    proxy.#target = options.target ?? ENGINE_SOCKET;
     await new Promise<void>((resolve) => server.listen(proxy.path, resolve));
     return proxy;
   }
@@ -48,7 +53,7 @@ export class EngineProxy implements AsyncDisposable {
     client.on('close', () => this.#sockets.delete(client));
     client.on('error', () => undefined);
     if (this.#wedged) return; // Accepted, read, never answered.
-    const upstream = createConnection(ENGINE_SOCKET);
+    const upstream = createConnection(this.#target);
     this.#sockets.add(upstream);
     upstream.on('close', () => {
       this.#sockets.delete(upstream);

@@ -1,52 +1,9 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { setTimeout } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { engineFor } from '../../src/engine/registry.js';
 import type { CrashDetails } from '../../src/supervisor.js';
+import { startEngine, stopEngine } from '../support/engine-restart.js';
 import { describeWithEngine } from './engine.js';
 import { childrenOf, inspectState, label, stack, type TestStack } from './stack.js';
-
-const run = promisify(execFile);
-
-/** Stops dockerd (SIGTERM, as a service manager does) and waits until it is gone. */
-async function stopEngine(): Promise<void> {
-  const pid = Number(readFileSync('/var/run/docker.pid', 'utf8').trim());
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 600; i += 1) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await setTimeout(50);
-  }
-  throw new Error('dockerd did not stop within 30 s');
-}
-
-/**
- * Starts dockerd as scripts/setup-docker-engine.sh does, and waits until it answers. With a clean
- * environment: the engine outlives this run, so it must not carry the run's leak marker.
- */
-async function startEngine(): Promise<void> {
-  await run('env', [
-    '-i',
-    `PATH=${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
-    'sh',
-    '-c',
-    'setsid nohup dockerd >>/tmp/dockerd.log 2>&1 </dev/null &',
-  ]);
-  for (let i = 0; i < 600; i += 1) {
-    try {
-      await run('docker', ['info'], { timeout: 5000 });
-      return;
-    } catch {
-      await setTimeout(100);
-    }
-  }
-  throw new Error('dockerd did not come back within 60 s; see /tmp/dockerd.log');
-}
 
 function crashOf(s: TestStack): Promise<CrashDetails> {
   return new Promise((resolve) => s.supervisor.once('crash', resolve));

@@ -65,9 +65,36 @@ export function describeWithEngine(
   }
 }
 
+/**
+ * An engine the compose tests run on: `env` is what points an instance and the docker CLI at it
+ * (empty for Docker: DOCKER_HOST as the environment has it; podman's socket for podman).
+ */
+export interface TestEngine {
+  readonly name: 'docker' | 'podman';
+  /** The engine's own unix socket (what an EngineProxy forwards to). */
+  readonly socket: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Docker, as the environment names it. */
+export const DOCKER_ENGINE: TestEngine = {
+  name: 'docker',
+  socket: '/var/run/docker.sock',
+  env: {},
+};
+
 /** Runs a docker command (kill, wait, inspect...) and returns its stdout, trimmed. */
-export async function docker(...args: string[]): Promise<string> {
-  const { stdout } = await run('docker', args, { encoding: 'utf8', timeout: 60_000 });
+export function docker(...args: string[]): Promise<string> {
+  return dockerOn(DOCKER_ENGINE, ...args);
+}
+
+/** Runs a docker command against `engine` (its DOCKER_HOST) and returns its stdout, trimmed. */
+export async function dockerOn(engine: TestEngine, ...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...engine.env },
+  });
   return stdout.trim();
 }
 

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
 import type { OutputLine } from '../../src/supervisor.js';
-import { describeWithEngine } from './engine.js';
-import { childrenOf, inspectState, lineCount, projectContainers, stack } from './stack.js';
+import { describeOnEngines } from './engines.js';
+import { childrenOf, lineCount } from './stack.js';
 
-describeWithEngine(
+describeOnEngines(
   'ComposeSupervisor lifecycle',
-  () => {
+  ({ stack, inspectState, projectContainers }) => {
     it('starts, refuses a second start, restarts and stops a stack', async () => {
       await using s = stack('life', 'basic.yaml');
       // refresh() queues behind the start and sees what it left.

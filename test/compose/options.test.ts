@@ -1,10 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  ComposeSupervisor,
-  type ComposeSupervisorConfig,
-  normalizeComposeConfig,
-} from '../../src/compose/index.js';
+import { ComposeSupervisor, type ComposeSupervisorConfig } from '../../src/compose/index.js';
+import { normalizeComposeConfig } from '../../src/compose/options.js';
 import { GamewardError } from '../../src/errors.js';
 
 const base = { id: 'dune-1', cwd: '/srv/dune' };

@@ -1,16 +1,17 @@
 import { setTimeout } from 'node:timers/promises';
 import { expect, it } from 'vitest';
-import { describeWithEngine } from './engine.js';
 import { EngineProxy } from './engine-proxy.js';
-import { childrenOf, lineCount, projectContainers, stack } from './stack.js';
+import { describeOnEngines } from './engines.js';
+import { childrenOf, lineCount } from './stack.js';
 
-describeWithEngine(
+describeOnEngines(
   'ComposeSupervisor races',
-  () => {
+  ({ engine, stack, projectContainers }) => {
     it('kill() preempts a start that waits for readiness', async () => {
       await using s = stack('kill-start', 'basic.yaml', {
         env: { READY_ON_TRIGGER: '1' },
-        readiness: { pattern: 'ready for players' },
+        // `side` is ready at once: only app's line (which waits for the trigger) may count.
+        readiness: { pattern: 'app: ready for players' },
       });
       const starting = s.supervisor.start();
       await lineCount(s, 'app: booting');
@@ -45,7 +46,7 @@ describeWithEngine(
     });
 
     it('a start whose events stream is lost midway still completes on the replayed events', async () => {
-      await using proxy = await EngineProxy.start();
+      await using proxy = await EngineProxy.start({ target: engine.socket });
       await using s = stack('stream-dies', 'health.yaml', { env: { DOCKER_HOST: proxy.host } });
       const started = s.supervisor.start();
       await lineCount(s, 'app: ready for players');

@@ -143,6 +143,13 @@ describe('list entries', () => {
     ).toBeUndefined();
     expect(fromListEntry({ Id: 'x', Labels: {} })).toBeUndefined();
   });
+
+  it("leaves a running container's healthcheck unknown on podman, whose status never shows one", () => {
+    const labels = { 'com.docker.compose.project': 'p', 'com.docker.compose.service': 'app' };
+    const entry = { Id: 'x', State: 'running', Status: 'Up Less than a second', Labels: labels };
+    expect(fromListEntry(entry, 'podman')).toMatchObject({ hasHealthcheck: undefined });
+    expect(fromListEntry(entry, 'docker')).toMatchObject({ hasHealthcheck: false });
+  });
 });
 
 describe('ContainerTable', () => {

@@ -6,11 +6,19 @@ import type { InstanceState } from '../../src/state/instance-state.js';
 import type { CrashDetails, OutputLine } from '../../src/supervisor.js';
 import { testProjectName } from '../support/run-id.js';
 import { type Child, liveChildrenWith } from './children.js';
-import { docker, downProject, FIXTURES, triggerDir } from './engine.js';
+import {
+  DOCKER_ENGINE,
+  dockerOn,
+  downProject,
+  FIXTURES,
+  type TestEngine,
+  triggerDir,
+} from './engine.js';
 
 /** A supervisor on a fixture stack, with what a test needs to steer and observe it. */
 export interface TestStack extends AsyncDisposable {
   readonly supervisor: ComposeSupervisor;
+  readonly engine: TestEngine;
   readonly project: string;
   /** The directory mounted as /trigger in the containers. */
   readonly trigger: string;
@@ -32,7 +40,8 @@ afterAll(async () => {
 });
 
 /**
- * Creates a supervisor on `test/fixtures/compose/<file>` with short stop timeouts. Declare it with
+ * Creates a supervisor on `test/fixtures/compose/<file>` with short stop timeouts, on `engine`
+ * (its DOCKER_HOST; a podman project's name starts with `pm-`). Declare it with
  * `await using`: the scope's end disposes the supervisor and downs the project, even when the
  * test failed half-way (and concurrent tests each clean up their own); the file's end disposes
  * what a timed-out test left.
@@ -41,8 +50,9 @@ export function stack(
   name: string,
   file: string,
   config: Partial<ComposeSupervisorConfig> = {},
+  engine: TestEngine = DOCKER_ENGINE,
 ): TestStack {
-  const project = testProjectName(name);
+  const project = testProjectName(engine.name === 'podman' ? `pm-${name}` : name);
   const trigger = triggerDir();
   const supervisor = new ComposeSupervisor({
     id: project,
@@ -52,7 +62,7 @@ export function stack(
     restartDelayMs: 0,
     removeOnStop: true,
     ...config,
-    env: { GW_TRIGGER_DIR: trigger.path, ...config.env },
+    env: { ...engine.env, GW_TRIGGER_DIR: trigger.path, ...config.env },
   });
   const states: string[] = [label(supervisor.state)];
   const crashes: CrashDetails[] = [];
@@ -62,6 +72,7 @@ export function stack(
   supervisor.on('output', (line) => lines.push(line));
   const testStack: TestStack = {
     supervisor,
+    engine,
     project,
     trigger: trigger.path,
     states,
@@ -72,7 +83,7 @@ export function stack(
     async [Symbol.asyncDispose]() {
       undisposed.delete(testStack);
       await supervisor[Symbol.asyncDispose]().catch(() => undefined);
-      await downProject(project);
+      await downProject(project, { ...engine.env });
       trigger.remove();
     },
   };
@@ -115,18 +126,25 @@ export function stateCount(s: TestStack, count: number): Promise<void> {
 }
 
 /** The engine's view of a container: status, exit code, start time, health. */
-export async function inspectState(container: string): Promise<{
+export async function inspectState(
+  container: string,
+  engine: TestEngine = DOCKER_ENGINE,
+): Promise<{
   Status: string;
   ExitCode: number;
   StartedAt: string;
   Health?: { Status: string };
 }> {
-  return JSON.parse(await docker('inspect', '--format', '{{json .State}}', container));
+  return JSON.parse(await dockerOn(engine, 'inspect', '--format', '{{json .State}}', container));
 }
 
 /** Names of the project's containers, stopped ones included. */
-export async function projectContainers(project: string): Promise<string[]> {
-  const out = await docker(
+export async function projectContainers(
+  project: string,
+  engine: TestEngine = DOCKER_ENGINE,
+): Promise<string[]> {
+  const out = await dockerOn(
+    engine,
     'ps',
     '-a',
     '--filter',

@@ -67,19 +67,19 @@ describe('createSupervisor', () => {
   it.each([
     [
       { id: 'rust-1' },
-      'Instance "rust-1": expected `kind` to be one of "process", "compose", got `undefined` (undefined)',
+      'Instance "rust-1": expected `kind` to be one of "process", "compose", "swarm", got `undefined` (undefined)',
     ],
     [
       { id: 'rust-1', kind: 'k8s' },
-      'Instance "rust-1": expected `kind` to be one of "process", "compose", got `"k8s"` (string)',
+      'Instance "rust-1": expected `kind` to be one of "process", "compose", "swarm", got `"k8s"` (string)',
     ],
     [
       { kind: 'PROCESS' },
-      'expected `kind` to be one of "process", "compose", got `"PROCESS"` (string)',
+      'expected `kind` to be one of "process", "compose", "swarm", got `"PROCESS"` (string)',
     ],
     [
       { id: 'Bad Id!', kind: 'nope' },
-      'expected `kind` to be one of "process", "compose", got `"nope"` (string)',
+      'expected `kind` to be one of "process", "compose", "swarm", got `"nope"` (string)',
     ],
     [null, 'expected `config` to be an object, got `null` (null)'],
     [['process'], 'expected `config` to be an object, got `["process"]` (array)'],

@@ -56,9 +56,14 @@ export const podmanProblem = probe();
  * `describe` for tests on the real podman. Without it they are skipped with a loud notice; with
  * GAMEWARD_REQUIRE_PODMAN=1 (CI) they fail instead. Each file's end removes what its tests made.
  */
-export function describeWithPodman(name: string, body: () => void): void {
+export function describeWithPodman(
+  name: string,
+  body: () => void,
+  options: { concurrent?: boolean; timeoutMs?: number } = {},
+): void {
   if (podmanProblem === undefined) {
-    describe(name, { timeout: 60_000 }, body);
+    const timeout = options.timeoutMs ?? 60_000;
+    describe(name, { timeout, concurrent: options.concurrent === true }, body);
     afterAll(removeTestContainers, 60_000);
   } else if (process.env.GAMEWARD_REQUIRE_PODMAN === '1') {
     describe(name, () => {

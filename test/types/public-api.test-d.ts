@@ -76,3 +76,18 @@ describe('public types', () => {
     expectTypeOf(fake[Symbol.asyncDispose]).returns.toEqualTypeOf<Promise<void>>();
   });
 });
+
+describe('config types under exactOptionalPropertyTypes (issue 10)', () => {
+  it('accept undefined for every optional field', () => {
+    const loaded: { cwd?: string | undefined; timeout?: number | undefined } = {};
+    const config: import('../../src/index.js').ProcessSupervisorConfig = {
+      id: 'a',
+      cwd: loaded.cwd,
+      stopTimeoutMs: loaded.timeout,
+      readiness: { pattern: 'ready', timeoutMs: loaded.timeout },
+      autoRestart: { maxRestarts: loaded.timeout, enabled: undefined },
+      stateDir: undefined,
+    };
+    expectTypeOf(config.id).toEqualTypeOf<string>();
+  });
+});
