@@ -62,7 +62,9 @@ for (let i = 1; i <= num('boot-lines', 3); i++) say(`Loading world chunk ${i}`);
 if (flags.has('exit-at-boot')) process.exit(num('exit-at-boot', 1));
 if (flags.has('port')) {
   const server = createServer((socket) => socket.end(`${flags.get('name') ?? 'fake'}\n`));
-  server.listen(num('port', 0), '127.0.0.1', () => say(`Listening on 127.0.0.1:${server.address().port}`));
+  server.listen(num('port', 0), '127.0.0.1', () =>
+    say(`Listening on 127.0.0.1:${server.address().port}`),
+  );
   server.unref();
 }
 setTimeout(
@@ -78,10 +80,13 @@ if (flags.has('tick-ms')) {
   setInterval(() => say(`tick ${++tick}`), num('tick-ms', 1000));
 }
 if (flags.has('exit-after-ms')) {
-  setTimeout(() => {
-    process.stderr.write(`Fatal error: exiting with code ${num('exit-code', 1)}\n`);
-    process.exit(num('exit-code', 1));
-  }, num('exit-after-ms', 0));
+  setTimeout(
+    () => {
+      process.stderr.write(`Fatal error: exiting with code ${num('exit-code', 1)}\n`);
+      process.exit(num('exit-code', 1));
+    },
+    num('exit-after-ms', 0),
+  );
 }
 
 createInterface({ input: process.stdin }).on('line', (line) => {

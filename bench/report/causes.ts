@@ -34,12 +34,13 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     already: Node throws ESRCH as an ErrnoException with a captured stack), and about 70 µs for
     the crash policy's verdict and the transition. (The drain of the last output lines used to
     arm a timer and two socket timeouts per exit; it now arms nothing when the pipes closed with
-    the exit, and one shared timer otherwise.) Both remaining costs sit in
-    src/process/process-plane.ts \`#onExit\`: reporting the exit first and then unregistering
-    and killing the group (in the same tick, so no restart can race it), with the watchdog's
-    writes batched per tick and no stack captured for ESRCH, takes them off the path; that
-    change, tried on a copy of src beside this code in two interleaved runs of this scenario on
-    the same (loaded) machine, measured 1.17× and 1.45× where this code measured 1.21× and 2.42×.`;
+    the exit, and one shared timer otherwise.) Since that profile, \`#onExit\` reports the exit
+    first and unregisters and kills the group after it, in the same tick, and ESRCH no longer
+    captures a stack (1.68× before these, in the run before this one). The watchdog's writes are
+    deliberately not batched per tick: a server must be registered in the tick it was spawned,
+    or a host SIGKILLed in between would leave it an orphan. What remains is the crash policy's
+    verdict, the transition and the watchdog's \`del\`, a few tens of µs each: under a
+    millisecond in all, on an exit that raw child_process itself reports in about 0.7 ms.`;
   },
   'heap-10k': (r) => {
     const run = (v: ScaleRun['variant']) =>
@@ -107,10 +108,9 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     the crash desk's per-crash promise, setImmediate and bounded wait for the last lines. The
     drain's per-exit timer and two socket timeouts, which doubled the block before, are gone.
     The storm's worst delay swings by 2× between storms of the same column on this shared
-    machine (see "worst delay of each storm"). The change proposed under exit detection (no
-    stack for ESRCH, the watchdog's \`del\` lines batched into one write per tick) removes the
-    two largest of those entries; on this machine, loaded by other work at the time, an A/B run
-    of it could not separate the two from the noise. A further per-crash cost is CrashDesk's
+    machine (see "worst delay of each storm"). The largest of those entries, the stack captured
+    for ESRCH, is gone since (2.07× in the run before this one); the watchdog's \`del\` line per
+    exit stays (see exit detection). A further per-crash cost is CrashDesk's
     bounded wait for the last lines (\`settleWithin\`: one 2 s timer per crash, armed and
     cleared even when the pipes closed with the exit).`;
   },
