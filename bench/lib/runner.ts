@@ -27,6 +27,8 @@ export interface ChildOptions {
   timeoutMs?: number;
   /** A log file name under bench/.tmp/logs (default: the scenario's). */
   log?: string;
+  /** Extra environment (DOCKER_HOST for a scenario measured on podman). */
+  env?: Record<string, string>;
 }
 
 /** Runs one scenario file in its own node process and returns what it reported. */
@@ -47,7 +49,7 @@ export async function runChild<T>(
     [...(options.gc ? ['--expose-gc'] : []), '--import', 'tsx', join(BENCH, file), ...args],
     {
       cwd: ROOT,
-      env: { ...process.env, BENCH_RESULT: resultFile, PM2_HOME, [key]: value },
+      env: { ...process.env, ...options.env, BENCH_RESULT: resultFile, PM2_HOME, [key]: value },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

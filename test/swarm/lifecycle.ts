@@ -20,7 +20,10 @@ const supervisors: SwarmSupervisor[] = [];
 let trigger: ReturnType<typeof triggerDir>;
 let worker = '';
 
-function supervise(extra: Record<string, string> = {}, options: { stopTimeoutMs?: number } = {}) {
+function supervise(
+  extra: Record<string, string> = {},
+  options: { stopTimeoutMs?: number; readyLine?: boolean } = {},
+) {
   const supervisor = new SwarmSupervisor({
     id: 'swarm-test',
     cwd: FIXTURES,
@@ -28,6 +31,9 @@ function supervise(extra: Record<string, string> = {}, options: { stopTimeoutMs?
     stackName: stackName(stacks),
     env: fixtureEnv(trigger.path, extra),
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
+    ...(options.readyLine
+      ? { readiness: { pattern: 'ready for players', timeoutMs: 60_000 } }
+      : {}),
   });
   supervisors.push(supervisor);
   return supervisor;
@@ -103,7 +109,9 @@ describeWithSwarm('SwarmSupervisor on the two-node swarm', () => {
   });
 
   it('fails start() when a task fails while starting, with the task exit code', async () => {
-    const supervisor = supervise({ EXIT_AT_BOOT: '3' });
+    // With a ready line, "before it was ready" does not depend on whether a poll caught the
+    // task in `running` for the instant between its start and its exit.
+    const supervisor = supervise({ EXIT_AT_BOOT: '3' }, { readyLine: true });
     await expect(supervisor.start()).rejects.toMatchObject({
       code: 'ERR_START_FAILED',
       exitCode: 3,
