@@ -129,7 +129,7 @@ describe.runIf(available)('NATS bridge example on a real nats-server', () => {
       ok: false,
       error: {
         code: 'ERR_UNKNOWN_INSTANCE',
-        message: 'Unknown instance "ghost": the fleet holds "alpha"',
+        message: 'Instance "ghost": is not in the fleet, which holds "alpha"',
       },
     });
   });
