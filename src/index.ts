@@ -22,8 +22,13 @@ export {
 } from './errors.js';
 export * from './fleet/index.js';
 export { type Logger, silentLogger } from './logger.js';
-export { type AutoRestartConfig, DEFAULT_AUTO_RESTART } from './policy/auto-restart.js';
+export {
+  type AutoRestartConfig,
+  type AutoRestartOptions,
+  DEFAULT_AUTO_RESTART,
+} from './policy/auto-restart.js';
 export * from './process/index.js';
+export type { NormalizedSshConfig, RemoteHostConfig, SshConfig } from './remote/options.js';
 export {
   type CrashedState,
   crashed,

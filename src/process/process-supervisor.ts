@@ -14,7 +14,7 @@ import { ProcessPlane } from './process-plane.js';
  * Supervises one game server as a local process tree: start (with an optional readiness line),
  * console in and out, the stop ladder (command, signal, SIGKILL) over the whole tree, crash
  * detection from the child's exit event, and automatic restarts under a crash-loop guard.
- * The lifecycle rules are the core's ({@link SupervisorCore}); this class only wires the plane.
+ * The lifecycle rules are the core's (`SupervisorCore`); this class only wires the plane.
  */
 export class ProcessSupervisor extends SupervisorCore<ProcessPlane | RemoteProcessPlane> {
   readonly kind = 'process' as const;

@@ -35,7 +35,7 @@ export type Source<T = string> =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'text'; readonly text: T };
 
-/** {@link SshConfig} validated, defaults applied. Secrets print as `[redacted]`. */
+/** `SshConfig` validated, defaults applied. Secrets print as `[redacted]`. */
 export interface NormalizedSshConfig {
   readonly host: string;
   readonly port: number;

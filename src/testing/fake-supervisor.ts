@@ -55,7 +55,7 @@ const RUNNING_STATES = new Set(['starting', 'running', 'stopping']);
 
 /**
  * A complete `Supervisor` with no process and no Docker behind it, for an app's own unit tests.
- * It is the same core as the real supervisors over a scriptable fake world ({@link FakePlane}),
+ * It is the same core as the real supervisors over a scriptable fake world (`FakePlane`),
  * so its transitions, errors, crash events and crash policy are exactly theirs; the levers
  * simulate the world: {@link crash}, {@link emitOutput}, {@link revive}, {@link failNext}, and
  * a record of {@link calls}.
