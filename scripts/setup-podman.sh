@@ -68,7 +68,9 @@ if ! ping_api; then
   $SUDO mkdir -p "$(dirname "$SOCK")"
   $SUDO rm -f "$SOCK"
   # --time=0: no idle timeout; setsid: the service outlives this script's session.
-  $SUDO sh -c "setsid nohup podman system service --time=0 unix://$SOCK >$SERVICE_LOG 2>&1 </dev/null & echo \$! >$PID_FILE"
+  # From /: conmon inherits the service's working directory, and a service started from a
+  # checkout that is later removed can start no container ("Failed to get working directory").
+  $SUDO sh -c "cd / && setsid nohup podman system service --time=0 unix://$SOCK >$SERVICE_LOG 2>&1 </dev/null & echo \$! >$PID_FILE"
   for _ in $(seq 1 80); do ping_api && break; sleep 0.25; done
   ping_api || { log "the API service did not start; see $SERVICE_LOG"; exit 1; }
 fi
