@@ -57,17 +57,9 @@ esac
 
 command -v nsenter >/dev/null 2>&1 || { log "nsenter (util-linux) is missing"; exit 1; }
 
-# Keep this block identical (names, addresses) to swarm-two-node.sh and scripts/setup-swarm.sh.
-if ! ip netns list | grep -qw $NS; then
-  ip netns add $NS
-  ip link add gwv1 type veth peer name gwv2
-  ip link set gwv2 netns $NS
-  ip addr add 10.201.0.1/24 dev gwv1
-  ip link set gwv1 up
-  ip netns exec $NS ip addr add 10.201.0.2/24 dev gwv2
-  ip netns exec $NS ip link set gwv2 up
-  ip netns exec $NS ip link set lo up
-fi
+# The namespace the swarm node 2 and the test sshd share (scripts/netns-gwnode2.sh).
+. "$(dirname "$0")/netns-gwnode2.sh"
+ensure_gwnode2
 
 if [ ! -x /usr/sbin/sshd ]; then
   log "installing openssh-server"

@@ -40,17 +40,9 @@ docker info >/dev/null 2>&1 || { log "node 1 (the machine's dockerd) is not runn
 docker image inspect $IMAGE >/dev/null 2>&1 || { log "$IMAGE is missing: run scripts/setup-docker-engine.sh first"; exit 1; }
 command -v nsenter >/dev/null 2>&1 || { log "nsenter (util-linux) is missing"; exit 1; }
 
-# Keep this block identical (names, addresses) to swarm-two-node.sh and scripts/setup-sshd.sh.
-if ! ip netns list | grep -qw $NS; then
-  ip netns add $NS
-  ip link add gwv1 type veth peer name gwv2
-  ip link set gwv2 netns $NS
-  ip addr add 10.201.0.1/24 dev gwv1
-  ip link set gwv1 up
-  ip netns exec $NS ip addr add 10.201.0.2/24 dev gwv2
-  ip netns exec $NS ip link set gwv2 up
-  ip netns exec $NS ip link set lo up
-fi
+# The namespace the swarm node 2 and the test sshd share (scripts/netns-gwnode2.sh).
+. "$(dirname "$0")/netns-gwnode2.sh"
+ensure_gwnode2
 
 if ! node2 info >/dev/null 2>&1; then
   mkdir -p /var/lib/docker2 /var/run/docker2

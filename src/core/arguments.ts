@@ -25,7 +25,7 @@ export function checkCallOptions(instanceId: string, options: CallOptions | unde
 }
 
 /** An iterator's `bufferSize`: absent, or an integer from 1 to 10 000 000. */
-export function checkBufferSize(instanceId: string, value: unknown, _fallback?: number): void {
+export function checkBufferSize(instanceId: string, value: unknown): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_BUFFER) {
     fail(instanceId, 'bufferSize', `an integer from 1 to ${MAX_BUFFER}`, value);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { DEFAULT_OUTPUT_ITERATOR_BUFFER, OutputHub } from '../console/output-hub.js';
+import { OutputHub } from '../console/output-hub.js';
 import { OutputRing } from '../console/output-ring.js';
 import { createLineMatcher } from '../console/readiness.js';
 import {
@@ -199,7 +199,7 @@ export abstract class SupervisorCore<P extends Plane = Plane>
   }
 
   output(options?: OutputOptions): AsyncIterableIterator<OutputLine> {
-    checkBufferSize(this.instanceId, options?.bufferSize, DEFAULT_OUTPUT_ITERATOR_BUFFER);
+    checkBufferSize(this.instanceId, options?.bufferSize);
     return this.#console.subscribe(options);
   }
 
