@@ -28,7 +28,9 @@ export {
   DEFAULT_AUTO_RESTART,
 } from './policy/auto-restart.js';
 export * from './process/index.js';
+export type { LinkDownReason } from './remote/link-errors.js';
 export type { NormalizedSshConfig, RemoteHostConfig, SshConfig } from './remote/options.js';
+export type { LinkStatus } from './remote/ssh-link.js';
 export {
   type CrashedState,
   crashed,

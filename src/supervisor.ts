@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { LinkStatus } from './remote/ssh-link.js';
 import type { InstanceState } from './state/instance-state.js';
 import type { StatePredicate, StatesOptions, WaitForOptions } from './state/state-channel.js';
 
@@ -72,6 +73,12 @@ export type SupervisorEvents = {
   restartScheduled: (info: RestartScheduled) => void;
   /** The crash policy gave up: the instance stays `crashed`. */
   gaveUp: (info: GaveUp) => void;
+  /**
+   * The connection to the instance's remote host (`host` option) went down or came back. Not a
+   * state change: while it is down the instance keeps its last state; when it is back the
+   * instance re-syncs and reports what happened meanwhile. Local instances never emit it.
+   */
+  link: (status: LinkStatus) => void;
 };
 
 /** Options of `output()`. */
@@ -144,6 +151,11 @@ export interface Supervisor extends SupervisorEmitter {
   readonly kind: SupervisorKind;
   /** The current state, cached: no I/O. */
   readonly state: InstanceState;
+  /**
+   * The connection to the instance's remote host, undefined for a local instance or before the
+   * first call that needs it. See the `link` event and docs/remote.md.
+   */
+  readonly link: LinkStatus | undefined;
 
   /**
    * A fresh async iterator per call: the current state first, then every transition in order.

@@ -1,12 +1,8 @@
-import { execa } from 'execa';
 import { GamewardError } from '../errors.js';
 import { abortError } from '../util/abort.js';
-import { composeCliLimit } from './cli-limit.js';
 import { classifyFailure, parseComposeMajor } from './failure.js';
 import type { NormalizedComposeConfig } from './options.js';
-
-/** Retained stdout/stderr per compose command: enough for any error, bounded for a runaway. */
-const MAX_OUTPUT = 4 * 1024 * 1024;
+import type { ComposeRunner } from './runner.js';
 
 /** One compose command: its label for messages, its arguments after `-p`, and its bounds. */
 export interface ComposeCall {
@@ -18,31 +14,29 @@ export interface ComposeCall {
 /** What the classification asks when a command ran out of time: is the engine answering? */
 export type EnginePing = () => Promise<boolean>;
 
-// Process groups of the compose commands running now, killed if the host exits under them
-// (execa's own cleanup does not cover detached children).
-const liveGroups = new Set<number>();
-let exitHook = false;
-
 /**
- * The compose CLI, run directly through execa: `up -d`, `stop -t`, `down -t`, `kill`. Each
- * command resolves on the child's close (no fixed wait), goes through the host-wide
- * {@link composeCliLimit}, is bounded by a timeout and cancelled by its AbortSignal: either kills
- * its whole process group (the docker CLI and its compose plugin, which ignores a first SIGTERM,
- * docker/cli#4402). Every failure becomes a GamewardError (see failure.ts).
+ * The compose CLI: `up -d`, `stop -t`, `down -t`, `kill`, run by a {@link ComposeRunner} (this
+ * machine, or a remote host over SSH). Each command resolves when it ends (no fixed wait), goes
+ * through its place's limit (see cli-limit.ts), is bounded by a timeout and cancelled by its
+ * AbortSignal: either kills its whole process group. Every failure becomes a GamewardError (see
+ * failure.ts).
  */
 export class ComposeCli {
   readonly #config: NormalizedComposeConfig;
-  readonly #env: Record<string, string | undefined>;
+  readonly #runner: ComposeRunner;
   readonly #ping: EnginePing;
+  readonly #where: string;
 
   constructor(
     config: NormalizedComposeConfig,
-    env: Record<string, string | undefined>,
+    runner: ComposeRunner,
     ping: EnginePing,
+    where = '',
   ) {
     this.#config = config;
-    this.#env = env;
+    this.#runner = runner;
     this.#ping = ping;
+    this.#where = where;
   }
 
   /** `compose up -d`: creates and starts the whole stack (reads the compose files). */
@@ -77,65 +71,32 @@ export class ComposeCli {
   }
 
   #run(label: string, args: readonly string[], call: ComposeCall): Promise<string> {
-    return composeCliLimit.run(() => this.#exec(label, args, call), call.signal);
+    return this.#runner.limit.run(() => this.#exec(label, args, call), call.signal);
   }
 
   async #exec(label: string, args: readonly string[], call: ComposeCall): Promise<string> {
     const { signal } = call;
     if (signal?.aborted === true) throw abortError(signal, this.#config.id);
-    const child = execa(
-      this.#config.docker,
-      ['compose', '--ansi', 'never', '-p', this.#config.projectName, ...args],
-      {
-        cwd: this.#config.cwd,
-        env: this.#env,
-        extendEnv: false,
-        stdin: 'ignore',
-        reject: false,
-        // Its own process group, so that a cancel reaches the compose plugin too.
-        detached: true,
-        maxBuffer: MAX_OUTPUT,
-      },
-    );
-    const pid = child.pid;
-    let timedOut = false;
-    const killGroup = (): void => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, call.timeoutMs);
-    signal?.addEventListener('abort', killGroup, { once: true });
-    if (pid !== undefined) track(pid);
-    const result = await child;
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', killGroup);
-    if (pid !== undefined) liveGroups.delete(pid);
+    const argv = ['compose', '--ansi', 'never', '-p', this.#config.projectName, ...args];
+    const outcome = await this.#runner.run(argv, call);
     if (isAborted(signal)) throw abortError(signal, this.#config.id);
-    if (timedOut) throw await this.#timedOut(label, call.timeoutMs, String(result.stderr ?? ''));
-    if (!result.failed) return String(result.stdout ?? '');
-    const spawnError = result.exitCode === undefined ? result : undefined;
+    if (outcome.timedOut) throw await this.#timedOut(label, call.timeoutMs, outcome.stderr);
+    if (outcome.exitCode === 0) return outcome.stdout;
     throw await this.#classify({
       command: label,
-      exitCode: result.exitCode,
-      stderr: String(result.stderr ?? ''),
-      cause: spawnError?.cause ?? spawnError,
+      exitCode: outcome.exitCode,
+      stderr: outcome.stderr,
+      notRun: outcome.notRun,
+      cause: outcome.cause,
     });
   }
 
   async #timedOut(label: string, timeoutMs: number, stderr: string): Promise<GamewardError> {
     const id = this.#config.id;
-    const host = this.#env.DOCKER_HOST ?? 'the default socket';
     if (!(await this.#ping())) {
       return new GamewardError(
         'ERR_ENGINE_UNAVAILABLE',
-        `\`${label}\` did not finish within ${timeoutMs} ms and the Docker engine (DOCKER_HOST=${host}) does not answer`,
+        `\`${label}\` did not finish within ${timeoutMs} ms and the Docker engine (${this.#runner.engineDisplay}) does not answer`,
         { instanceId: id, stderr },
       );
     }
@@ -150,38 +111,21 @@ export class ComposeCli {
       instanceId: this.#config.id,
       cwd: this.#config.cwd,
       docker: this.#config.docker,
-      env: this.#env,
+      engineDisplay: this.#runner.engineDisplay,
+      where: this.#where,
       composeMajor: () => this.#composeMajor(),
     });
   }
 
   async #composeMajor(): Promise<number | undefined> {
-    const result = await execa(this.#config.docker, ['compose', 'version', '--short'], {
-      env: this.#env,
-      extendEnv: false,
-      stdin: 'ignore',
-      reject: false,
-      timeout: this.#config.engineTimeoutMs,
-    });
-    return result.failed ? undefined : parseComposeMajor(String(result.stdout ?? ''));
+    const call = { timeoutMs: this.#config.engineTimeoutMs };
+    const outcome = await this.#runner
+      .run(['compose', 'version', '--short'], call)
+      .catch(() => undefined);
+    return outcome?.exitCode === 0 ? parseComposeMajor(outcome.stdout) : undefined;
   }
 }
 
 function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
   return signal?.aborted === true;
-}
-
-function track(pid: number): void {
-  liveGroups.add(pid);
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const group of liveGroups) {
-      try {
-        process.kill(-group, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-  });
 }

@@ -1,21 +1,23 @@
 import type { Observation, Plane, PlaneReport } from '../core/plane.js';
 import { parseEngineAddress } from '../engine/address.js';
-import { type Engine, engineFor } from '../engine/registry.js';
+import type { Engine } from '../engine/registry.js';
 import { sampleContainers } from '../engine/stats.js';
 import { GamewardError, isGamewardError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { LinkStatus } from '../remote/ssh-link.js';
 import type { ResourceStats } from '../supervisor.js';
 import { abortError } from '../util/abort.js';
 import { ComposeCli } from './compose-cli.js';
 import type { ContainerInfo } from './container-table.js';
 import { engineFailure } from './failure.js';
 import type { NormalizedComposeConfig } from './options.js';
+import { type ComposeSite, localSite } from './site.js';
 import { StackCommands } from './stack-commands.js';
 import { StackFacts } from './stack-facts.js';
 import { missingServices, observationOf } from './stack-view.js';
 import { StackWatch } from './stack-watch.js';
 
-const silent: PlaneReport = { line() {}, ready() {}, exited() {}, revived() {} };
+const silent: PlaneReport = { line() {}, ready() {}, exited() {}, revived() {}, link() {} };
 
 /**
  * A docker-compose stack as a {@link Plane}. It observes through the Engine API (the engine's one
@@ -27,6 +29,8 @@ export class ComposePlane implements Plane {
   readonly kind = 'compose' as const;
   readonly consoleInput = false;
   readonly #config: NormalizedComposeConfig;
+  /** Where the stack lives: this machine, or a remote host over SSH. */
+  readonly site: ComposeSite;
   readonly #engine: Engine;
   readonly #watch: StackWatch;
   readonly #facts: StackFacts;
@@ -37,10 +41,14 @@ export class ComposePlane implements Plane {
   // Ends the samples in flight on release.
   readonly #released = new AbortController();
 
-  constructor(config: NormalizedComposeConfig, logger: Logger) {
+  constructor(
+    config: NormalizedComposeConfig,
+    logger: Logger,
+    site: ComposeSite = localSite(config),
+  ) {
     this.#config = config;
-    const env = { ...process.env, ...config.env };
-    this.#engine = engineFor(env);
+    this.site = site;
+    this.#engine = site.engine;
     this.#watch = new StackWatch({
       config,
       engine: this.#engine,
@@ -60,8 +68,14 @@ export class ComposePlane implements Plane {
       launchSince: () => this.#launch?.since,
       halting: () => this.#halting > 0,
     });
-    const cli = new ComposeCli(config, env, () => this.#ping());
+    const cli = new ComposeCli(config, site.runner, () => this.#ping(), site.where);
+    site.onLink?.((status) => this.#report.link(status));
     this.#commands = new StackCommands(config, cli, this.#watch, logger);
+  }
+
+  /** The connection to the stack's remote host (`host`); undefined for a local stack. */
+  get link(): LinkStatus | undefined {
+    return this.site.link;
   }
 
   /** Something of the stack may run: a launch in flight, or a live container of the project. */
@@ -182,6 +196,7 @@ export class ComposePlane implements Plane {
     this.#launch?.abort.abort(disposed);
     await Promise.all([this.#launch?.done, this.#commands.cutStop(disposed)]);
     this.#watch.close();
+    await this.site.release();
   }
 
   /** A failed `up`: take down what it began (unless the engine or compose is missing), rethrow. */

@@ -1,6 +1,7 @@
 import { lifecycleSettings, type SupervisorOptions } from '../core/settings.js';
 import { SupervisorCore } from '../core/supervisor-core.js';
 import { safeLogger } from '../logger.js';
+import { RemoteComposeSite } from '../remote/compose/remote-site.js';
 import { ComposePlane, checkEngineAddress } from './compose-plane.js';
 import {
   type ComposeSupervisorConfig,
@@ -22,12 +23,13 @@ export class ComposeSupervisor extends SupervisorCore<ComposePlane> {
 
   constructor(config: ComposeSupervisorConfig, options: SupervisorOptions = {}) {
     const normalized = normalizeComposeConfig(config);
-    checkEngineAddress(normalized);
-    super(
-      new ComposePlane(normalized, safeLogger(options.logger)),
-      lifecycleSettings(normalized),
-      options,
-    );
+    const logger = safeLogger(options.logger);
+    const site =
+      normalized.host === undefined
+        ? undefined
+        : new RemoteComposeSite(normalized, normalized.host, logger);
+    if (site === undefined) checkEngineAddress(normalized);
+    super(new ComposePlane(normalized, logger, site), lifecycleSettings(normalized), options);
     this.config = normalized;
   }
 

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { EngineError } from '../engine/client.js';
 import { describeGot, GamewardError } from '../errors.js';
 import { abortError } from '../util/abort.js';
@@ -9,6 +8,8 @@ export interface CommandFailure {
   readonly command: string;
   readonly exitCode?: number | undefined;
   readonly stderr?: string | undefined;
+  /** Why the command never ran: the docker CLI or the stack's directory is not there. */
+  readonly notRun?: 'docker' | 'cwd' | undefined;
   /** The spawn error (ENOENT...) when the command never ran. */
   readonly cause?: unknown;
 }
@@ -18,7 +19,10 @@ export interface FailureContext {
   readonly instanceId: string;
   readonly cwd: string;
   readonly docker: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The engine as messages show it (`DOCKER_HOST=...`, or the remote host). */
+  readonly engineDisplay: string;
+  /** Where the commands run, for messages: empty here, ` on root@host:22` for a remote host. */
+  readonly where: string;
   /** Asks `docker compose version`: the installed major version, undefined when there is none. */
   readonly composeMajor: () => Promise<number | undefined>;
 }
@@ -39,25 +43,25 @@ export async function classifyFailure(
 ): Promise<GamewardError> {
   const { instanceId } = context;
   const stderr = failure.stderr?.trim() ?? '';
-  if (isSpawnError(failure.cause)) {
-    if (!(await isDirectory(context.cwd))) {
-      return new GamewardError(
-        'ERR_INVALID_CONFIG',
-        `expected \`cwd\` to be an existing directory, got ${describeGot(context.cwd)}`,
-        { instanceId, cause: failure.cause },
-      );
-    }
+  const where = context.where;
+  if (failure.notRun === 'cwd') {
+    return new GamewardError(
+      'ERR_INVALID_CONFIG',
+      `expected \`cwd\` to be an existing directory${where}, got ${describeGot(context.cwd)}`,
+      { instanceId, cause: failure.cause },
+    );
+  }
+  if (failure.notRun === 'docker') {
     return new GamewardError(
       'ERR_COMPOSE_MISSING',
-      `the docker CLI ${JSON.stringify(context.docker)} was not found${context.docker.includes('/') ? '' : ' on PATH'}; Docker Compose v2 needs the docker CLI and its compose plugin`,
+      `the docker CLI ${JSON.stringify(context.docker)} was not found${context.docker.includes('/') ? '' : ' on PATH'}${where}; Docker Compose v2 needs the docker CLI and its compose plugin`,
       { instanceId, cause: failure.cause },
     );
   }
   if (ENGINE_DOWN.test(stderr)) {
-    const host = context.env.DOCKER_HOST ?? 'the default context';
     return new GamewardError(
       'ERR_ENGINE_UNAVAILABLE',
-      `the Docker engine is unreachable (DOCKER_HOST=${host}): ${firstLine(stderr)}`,
+      `the Docker engine is unreachable (${context.engineDisplay}): ${firstLine(stderr)}`,
       { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
     );
   }
@@ -66,7 +70,7 @@ export async function classifyFailure(
     const found = major === undefined ? 'not installed' : `version ${major}, not 2 or later`;
     return new GamewardError(
       'ERR_COMPOSE_MISSING',
-      `Docker Compose v2 is ${found} (\`${context.docker} compose version\` failed); install the docker compose plugin. ${failure.command} said: ${firstLine(stderr)}`,
+      `Docker Compose v2 is ${found}${where} (\`${context.docker} compose version\` failed); install the docker compose plugin. ${failure.command} said: ${firstLine(stderr)}`,
       { instanceId, exitCode: failure.exitCode, stderr, cause: failure.cause },
     );
   }
@@ -82,19 +86,6 @@ export async function classifyFailure(
 export function parseComposeMajor(output: string): number | undefined {
   const match = /^v?(\d+)\./.exec(output.trim());
   return match?.[1] === undefined ? undefined : Number(match[1]);
-}
-
-function isSpawnError(cause: unknown): boolean {
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'ENOTDIR';
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function firstLine(text: string): string {
@@ -120,6 +111,11 @@ export function engineFailure(error: unknown, instanceId: string, signal?: Abort
   if (signal?.aborted === true) return abortError(signal, instanceId);
   if (error instanceof GamewardError) return error;
   if (error instanceof EngineError) {
+    // The transport's own coded failure (a remote host's SSH link: wrong credentials, host key).
+    const under = error.cause;
+    if (under instanceof GamewardError && under.code !== 'ERR_ABORTED') {
+      return new GamewardError(under.code, under.message, { instanceId, cause: error });
+    }
     const code = error.kind === 'unavailable' ? 'ERR_ENGINE_UNAVAILABLE' : 'ERR_COMPOSE';
     return new GamewardError(code, error.message, { instanceId, cause: error });
   }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ConfigValidator } from '../config/validate.js';
+import { ConfigValidator } from '../config/validate.js';
 import { DEFAULT_READINESS_TIMEOUT_MS } from '../console/readiness.js';
 import {
   type ConfigTable,
@@ -12,6 +12,7 @@ import {
   normalizeConfig,
 } from '../core/settings.js';
 import { DEFAULT_ENGINE_TIMEOUT_MS } from '../engine/client.js';
+import { hostField, type NormalizedSshConfig, type RemoteHostConfig } from '../remote/options.js';
 
 /** The graceful stop budget handed to `compose stop -t` (the seed's 30 s). */
 export const DEFAULT_COMPOSE_STOP_TIMEOUT_MS = DEFAULT_STOP_TIMEOUT_MS;
@@ -33,7 +34,10 @@ export const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 export interface ComposeSupervisorConfig extends LifecycleConfig {
   /** Accepted so a fleet entry can be passed as is; nothing else than `'compose'`. */
   kind?: 'compose' | undefined;
-  /** The stack's directory (relative paths are resolved against the host's cwd now). */
+  /**
+   * The stack's directory (relative paths are resolved against the host's cwd now). With `host`:
+   * an absolute path on the remote host, where the compose files must be.
+   */
   cwd: string;
   /** Compose files, relative to `cwd` (default: compose's own discovery, `compose.yaml`...). */
   files?: readonly string[] | undefined;
@@ -57,6 +61,13 @@ export interface ComposeSupervisorConfig extends LifecycleConfig {
    * within it.
    */
   engineTimeoutMs?: number | undefined;
+  /**
+   * Run the stack on another machine, reached over SSH (`{ ssh: { host, user, privateKey,
+   * knownHosts } }`): its engine's API and the compose CLI both go through the host's one SSH
+   * link. `cwd` and `files` are then paths on that host, `env` is set for the commands there, and
+   * `env.DOCKER_HOST` may only name a `unix://` socket there. See docs/remote.md.
+   */
+  host?: RemoteHostConfig | NormalizedSshConfig | undefined;
 }
 
 const durationOr =
@@ -87,6 +98,7 @@ export const composeTable = {
   docker: (value: unknown, v: ConfigValidator, field: string): string =>
     v.optionalString(field, value, { nonEmpty: true }) ?? 'docker',
   engineTimeoutMs: durationOr(DEFAULT_COMPOSE_ENGINE_TIMEOUT_MS, 1),
+  host: (value: unknown, v: ConfigValidator) => hostField(value, v),
 } satisfies ConfigTable<ComposeSupervisorConfig>;
 
 /** A validated compose config with every default applied. */
@@ -101,8 +113,21 @@ export type NormalizedComposeConfig = Omit<Normalized<typeof composeTable>, 'pro
  */
 export function normalizeComposeConfig(config: unknown): NormalizedComposeConfig {
   const normalized = normalizeConfig(config, composeTable, 'compose');
-  if (normalized.projectName !== undefined) return normalized as NormalizedComposeConfig;
-  return Object.freeze({ ...normalized, projectName: normalized.id });
+  const remote = normalized.host === undefined ? {} : { cwd: remoteCwd(config, normalized.id) };
+  return Object.freeze({
+    ...normalized,
+    ...remote,
+    projectName: normalized.projectName ?? normalized.id,
+  });
+}
+
+/** A remote stack's directory: a path on that host, so it must be absolute and is kept as given. */
+function remoteCwd(config: unknown, id: string): string {
+  const cwd = (config as { cwd: string }).cwd;
+  if (!cwd.startsWith('/')) {
+    new ConfigValidator(id).fail('cwd', 'an absolute path on the remote host (with `host`)', cwd);
+  }
+  return cwd;
 }
 
 function normalizeFiles(value: unknown, v: ConfigValidator): string[] {

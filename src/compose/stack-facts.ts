@@ -63,7 +63,7 @@ export class StackFacts {
     const launchSince = this.#host.launchSince();
     if (launchSince !== undefined) this.#seen.add(c.service);
     if (change.kind === 'die') {
-      const drained = this.#host.watch.logs.retire(c.id);
+      const drained = this.#lastLines(c);
       this.exited({ exitCode: c.exitCode, service: c.service, drained });
       return;
     }
@@ -77,6 +77,18 @@ export class StackFacts {
     this.evaluate();
   }
 
+  /**
+   * The last lines of a container's run, for the crash event: its follower's, or, when the
+   * stream was lost with the connection (a remote host's link, an engine restart), the lines
+   * printed since the loss, read now (the engine keeps a dead container's logs).
+   */
+  #lastLines(c: ContainerInfo): Promise<void> {
+    const logs = this.#host.watch.logs;
+    const lostAt = this.#lostAt;
+    if (lostAt !== undefined && !logs.following(c.id)) logs.follow(c, lostAt);
+    return logs.retire(c.id);
+  }
+
   onLost(): void {
     this.#lostAt = Date.now();
   }
@@ -87,7 +99,12 @@ export class StackFacts {
       const { watch, config } = this.#host;
       const view = viewStack(watch.table, config.services);
       if (view.kind === 'down' || view.kind === 'absent') {
-        this.exited(view.kind === 'down' ? { exitCode: view.exitCode, service: view.service } : {});
+        // Not after a replayed `die` event: that one took the lines already.
+        const live = this.run === 'starting' || this.run === 'up';
+        const died = live ? this.#selected().filter((c) => c.status !== 'running') : [];
+        const drained = Promise.all(died.map((c) => this.#lastLines(c))).then(() => undefined);
+        const exit = view.kind === 'down' ? { exitCode: view.exitCode, service: view.service } : {};
+        this.exited({ ...exit, drained });
       } else {
         this.revived();
       }
@@ -95,6 +112,8 @@ export class StackFacts {
       for (const c of this.#selected()) {
         if (c.status === 'running') watch.logs.follow(c, Math.max(since, c.finishedAt ?? 0));
       }
+      // Caught up: a later follower's end is no loss.
+      this.#lostAt = undefined;
       this.evaluate();
     });
   }

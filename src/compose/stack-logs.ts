@@ -68,6 +68,11 @@ export class StackLogs {
     });
   }
 
+  /** True while the current run of container `id` is followed. */
+  following(id: string): boolean {
+    return this.#current.has(id);
+  }
+
   /**
    * The container's run ended: its stream ends by itself and the next run gets a new one. Resolves
    * once it delivered its last line, or after 1 s.

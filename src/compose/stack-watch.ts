@@ -57,14 +57,19 @@ export class StackWatch implements HubSubscriber {
     this.timeoutMs = init.config.engineTimeoutMs;
     this.logs = new StackLogs({
       instanceId: init.config.id,
-      client: init.engine.client,
+      // Read at use: a remote host's engine connects on first use, not at construction.
+      get client() {
+        return init.engine.client;
+      },
       timeoutMs: init.config.engineTimeoutMs,
       flavor: () => init.engine.hub.flavor,
       logger: init.logger,
       publish: init.publish,
     });
     this.#health = new PodmanHealthDriver({
-      client: init.engine.client,
+      get client() {
+        return init.engine.client;
+      },
       timeoutMs: init.config.engineTimeoutMs,
       failed: (id, err) =>
         init.logger.debug({ instanceId: init.config.id, id, err }, 'podman healthcheck failed'),

@@ -1,3 +1,4 @@
+import type { LinkStatus } from '../remote/ssh-link.js';
 import type { OutputLine, ResourceStats, SupervisorKind } from '../supervisor.js';
 
 /**
@@ -29,6 +30,11 @@ export interface PlaneReport {
    * compose `restart:`, a swarm `restart_policy`). It prints its ready line anew.
    */
   revived(): void;
+  /**
+   * The connection to the workload's remote host changed. Not a fact about the workload: the
+   * core keeps the state and only passes it on (the `link` event).
+   */
+  link(status: LinkStatus): void;
 }
 
 /** How a workload ended, as far as the plane knows. */
@@ -75,6 +81,8 @@ export interface Plane {
    * rejects send() with `ERR_UNSUPPORTED` in every state. Default true.
    */
   readonly consoleInput?: boolean;
+  /** The connection to the remote host the workload runs on; absent for a local plane. */
+  readonly link?: LinkStatus | undefined;
   /** Called once by the core, before any other call. */
   connect(report: PlaneReport): void;
   /**

@@ -9,6 +9,7 @@ import {
   type GamewardErrorOptions,
 } from '../errors.js';
 import { type Logger, safeLogger } from '../logger.js';
+import type { LinkStatus } from '../remote/ssh-link.js';
 import { crashed, type InstanceState, States } from '../state/instance-state.js';
 import {
   StateChannel,
@@ -95,6 +96,11 @@ export abstract class SupervisorCore<P extends Plane = Plane>
       restart: () => this.#autoRestart(),
     });
     plane.connect(this.#report());
+  }
+
+  /** The connection to the remote host (`host` option); undefined for a local instance. */
+  get link(): LinkStatus | undefined {
+    return this.plane.link;
   }
 
   get state(): InstanceState {
@@ -263,6 +269,9 @@ export abstract class SupervisorCore<P extends Plane = Plane>
       ready: guard('ready', () => this.#onReady()),
       exited: guard('exit', (exit: ExitFact) => this.#onExited(exit)),
       revived: guard('revival', () => this.#onRevived()),
+      link: guard('link', (status: LinkStatus) => {
+        this.#emit('link', status);
+      }),
     };
   }
 

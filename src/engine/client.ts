@@ -46,19 +46,21 @@ export class EngineClient {
   readonly address: EngineAddress;
   readonly #modem: DockerModem;
 
-  constructor(address: EngineAddress) {
+  /** `agent` makes the connections when given (a remote host's socket over SSH: src/remote). */
+  constructor(address: EngineAddress, agent?: HttpAgent) {
     this.address = address;
     // As Node's global agent: an idle kept-alive connection closes after 5 s.
     const options = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, timeout: 5000 };
     const protocol = address.modem.protocol;
     // ssh brings its own agent (one ssh connection per request); the others get a bounded pool.
-    const agent =
+    const own =
       protocol === 'ssh'
         ? {}
         : { agent: protocol === 'https' ? new HttpsAgent(options) : new HttpAgent(options) };
+    const given = agent === undefined ? own : { agent };
     this.#modem = new DockerModem({
       ...(address.modem as DockerModem.ConstructorOptions),
-      ...agent,
+      ...given,
     });
   }
 

@@ -133,6 +133,18 @@ export class EventHub {
     });
   }
 
+  /**
+   * Re-opens a lost stream now rather than after its backoff: the transport under it (a remote
+   * host's SSH link) says it is back.
+   */
+  retryNow(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#backoffMs = FIRST_BACKOFF_MS;
+    if (this.#subscribers.size > 0) this.#connect(true);
+  }
+
   #unsubscribe(subscriber: HubSubscriber): void {
     const set = this.#subscribers.get(subscriber.project);
     if (set?.delete(subscriber) !== true) return;

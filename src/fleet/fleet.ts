@@ -10,6 +10,7 @@ import {
   type ProcessSupervisor,
   ProcessSupervisor as ProcessSupervisorClass,
 } from '../process/process-supervisor.js';
+import type { LinkStatus } from '../remote/ssh-link.js';
 import type { InstanceState } from '../state/instance-state.js';
 import type {
   CallOptions,
@@ -60,6 +61,8 @@ export type FleetEvents = {
   output: (instanceId: string, line: OutputLine) => void;
   /** Any instance's crash. */
   crash: (instanceId: string, details: CrashDetails) => void;
+  /** Any remote instance's link went down or came back (see the supervisor's `link` event). */
+  link: (instanceId: string, status: LinkStatus) => void;
 };
 
 interface Member<S extends Supervisor> {
@@ -133,6 +136,7 @@ export class Fleet<S extends Supervisor = AnySupervisor>
       },
       output: (line: OutputLine) => this.#emit('output', id, line),
       crash: (details: CrashDetails) => this.#emit('crash', id, details),
+      link: (status: LinkStatus) => this.#emit('link', id, status),
     };
     for (const [event, listener] of Object.entries(listeners)) {
       supervisor.on(event as keyof SupervisorEvents, listener as never);

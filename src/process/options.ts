@@ -80,7 +80,17 @@ export type NormalizedProcessConfig = Normalized<typeof processTable>;
  * `ERR_INVALID_CONFIG` naming the instance, the field and the value.
  */
 export function normalizeProcessConfig(config: unknown): NormalizedProcessConfig {
-  return normalizeConfig(config, processTable, 'process');
+  const normalized = normalizeConfig(config, processTable, 'process');
+  if (normalized.host === undefined) return normalized;
+  // Paths on a remote host are that host's: kept as given (relative ones are the remote side's
+  // to resolve), never against this machine's working directory.
+  const raw = config as Partial<Record<'executable' | 'cwd' | 'stateDir', string>>;
+  return Object.freeze({
+    ...normalized,
+    executable: raw.executable,
+    cwd: raw.cwd,
+    stateDir: raw.stateDir,
+  });
 }
 
 function normalizeExecutable(value: unknown, v: ConfigValidator): string | undefined {

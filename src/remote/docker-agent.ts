@@ -24,7 +24,7 @@ export class RemoteDockerAgent extends Agent {
 
   // The callback form: Node's agent waits for the socket instead of taking one at once.
   override createConnection(
-    _options: ClientRequestArgs,
+    options: ClientRequestArgs,
     callback?: (error: Error | null, socket: Duplex) => void,
   ): Duplex | undefined {
     this.#link.openUnixSocket(this.#socketPath).then(
@@ -36,10 +36,24 @@ export class RemoteDockerAgent extends Agent {
         extra.setKeepAlive ??= () => socket;
         extra.ref ??= () => socket;
         extra.unref ??= () => socket;
+        // A channel the lost link closed stays `writable` and not `destroyed`: the agent would
+        // keep it among its free sockets and hand it to the next request, which then waits
+        // forever (not even its abort ends it). Forget it here, before the agent's own listener.
+        socket.once('close', () => this.#forget(socket, options));
         callback?.(null, socket);
       },
       (error: Error) => callback?.(error, undefined as unknown as Duplex),
     );
     return undefined;
+  }
+
+  #forget(socket: Duplex, options: ClientRequestArgs): void {
+    const free = this.freeSockets as Record<string, Duplex[] | undefined>;
+    const name = this.getName(options as Parameters<Agent['getName']>[0]);
+    const list = free[name];
+    const at = list?.indexOf(socket) ?? -1;
+    if (list === undefined || at === -1) return;
+    list.splice(at, 1);
+    if (list.length === 0) delete free[name];
   }
 }

@@ -89,3 +89,12 @@ export function classifyConnectError(target: string, error: unknown): LinkFailur
   }
   return linkDown(target, 'unreachable', message, error);
 }
+
+/**
+ * A link's error (it names the link: links are shared) re-thrown for one instance: same code,
+ * same message, the instance's id, the link's error as `cause`. Aborts and others pass as they are.
+ */
+export function forInstance(error: unknown, instanceId: string): unknown {
+  if (!(error instanceof GamewardError) || error.code === 'ERR_ABORTED') return error;
+  return new GamewardError(error.code, error.message, { instanceId, cause: error });
+}

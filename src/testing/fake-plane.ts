@@ -1,5 +1,6 @@
 import type { Observation, Plane, PlaneReport } from '../core/plane.js';
 import { GamewardError } from '../errors.js';
+import type { LinkStatus } from '../remote/ssh-link.js';
 import type { OutputLine, ResourceStats } from '../supervisor.js';
 import { delay } from '../util/abort.js';
 
@@ -117,6 +118,14 @@ export class FakePlane implements Plane {
   }
 
   /** The world restarts the server by itself (a restart policy). */
+  /** The simulated remote link (see FakeSupervisor.setLink). */
+  link: LinkStatus | undefined;
+
+  setLink(status: LinkStatus): void {
+    this.link = status;
+    this.#report?.link(status);
+  }
+
   revive(): void {
     this.#running = true;
     this.#report?.revived();

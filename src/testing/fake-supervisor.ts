@@ -9,6 +9,7 @@ import {
   type SupervisorOptions,
 } from '../core/settings.js';
 import { SupervisorCore } from '../core/supervisor-core.js';
+import type { LinkStatus } from '../remote/ssh-link.js';
 import { type InstanceState, States } from '../state/instance-state.js';
 import { fromWire, toWire } from '../state/wire.js';
 import type { CallOptions, OutputLine, ResourceStats } from '../supervisor.js';
@@ -137,6 +138,15 @@ export class FakeSupervisor extends SupervisorCore<FakePlane> {
   /** Simulates the world restarting the server by itself (a compose `restart:` policy). */
   revive(): void {
     this.plane.revive();
+  }
+
+  /**
+   * Simulates the connection to a remote host going down or coming back: `link` becomes `status`
+   * and the `link` event fires. The state is untouched, as on a remote plane: follow with
+   * {@link crash} to simulate an exit the host learns of after the link is back.
+   */
+  setLink(status: LinkStatus): void {
+    this.plane.setLink(status);
   }
 
   /** Simulates a console line from the server. */

@@ -10,6 +10,8 @@ import type { ContractOptions, PlaneUnderTest } from './planes.js';
 export interface ContractRun {
   /** Per-test timeout (a swarm start and stop take seconds). */
   readonly timeoutMs?: number;
+  /** Before the plane's first test, when it is available (files to put on a remote host). */
+  readonly beforeAll?: () => Promise<void>;
   /** After the plane's last test: what must be gone is gone. */
   readonly afterAll?: () => Promise<void>;
 }
@@ -35,6 +37,7 @@ function contractRules(plane: PlaneUnderTest, run: ContractRun): void {
   beforeAll(async () => {
     reason = await plane.unavailable();
     if (reason !== undefined) console.warn(`contract: ${plane.name} skipped: ${reason}`);
+    else await run.beforeAll?.();
   });
 
   afterEach(async () => {

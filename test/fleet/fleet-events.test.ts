@@ -35,6 +35,14 @@ describe('Fleet: the API a Node user expects (issue 10)', () => {
     expect(seen.filter((s) => s.startsWith('early')).length).toBe(2);
   });
 
+  it('passes on the link event of a remote instance with its id', async () => {
+    await using fleet = new Fleet();
+    const remote = fleet.add(new FakeSupervisor({ id: 'remote' }));
+    const heard = once(fleet, 'link');
+    remote.setLink({ state: 'up', since: 5 });
+    expect(await heard).toEqual(['remote', { state: 'up', since: 5 }]);
+  });
+
   it("dispatch({ action: 'send', line }) writes to the console; a bad line is refused", async () => {
     await using fleet = new Fleet();
     const fake = fleet.add(new FakeSupervisor({ id: 'a' }));

@@ -4,7 +4,7 @@ import { afterAll, expect, it } from 'vitest';
 import { RemoteDockerAgent } from '../../src/remote/docker-agent.js';
 import { SshLinks } from '../../src/remote/ssh-links.js';
 import { sshConfig } from './endpoint.js';
-import { describeWithSshd } from './sshd.js';
+import { blackHole, describeWithSshd } from './sshd.js';
 
 // The second engine the swarm setup runs for node gwnode2 (scripts/setup-swarm.sh).
 const SOCKET = '/var/run/docker2.sock';
@@ -55,6 +55,30 @@ describeWithSshd('RemoteDockerAgent: the Engine API over the shared SSH link', (
       expect(error).toMatchObject({ code: 'ERR_ENGINE_UNAVAILABLE' });
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('after the link was lost, a request gets a new channel, never the dead kept-alive one', async () => {
+    const own = new SshLinks({ keepaliveIntervalMs: 300, keepaliveCountMax: 2, backoffMaxMs: 400 });
+    const { link } = own.acquire(sshConfig());
+    const agent = new RemoteDockerAgent(link, '/var/run/docker.sock');
+    try {
+      // Kept alive: the agent holds this channel as free for the next request.
+      expect(await get(agent, '/_ping')).toEqual({ status: 200, body: 'OK' });
+      const restore = await blackHole();
+      try {
+        await new Promise<void>((resolve) =>
+          link.on('status', (next) => next.state === 'down' && resolve()),
+        );
+      } finally {
+        await restore();
+      }
+      // Without the fix this request waited forever on the closed channel (its abort too).
+      const again = await get(agent, '/_ping');
+      expect(again).toEqual({ status: 200, body: 'OK' });
+    } finally {
+      agent.destroy();
+      await own.close();
     }
   });
 });

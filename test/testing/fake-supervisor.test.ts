@@ -201,3 +201,28 @@ describe('FakeSupervisor', () => {
     );
   });
 });
+
+describe('FakeSupervisor: a remote link', () => {
+  it('setLink() sets `link` and emits `link`, keeping the state; a local one has no link', async () => {
+    const fake = new FakeSupervisor({ id: 'linked' });
+    expect(fake.link).toBeUndefined();
+    await fake.start();
+    const seen: string[] = [];
+    fake.on('link', (status) => seen.push(status.state));
+    const down = {
+      state: 'down',
+      reason: 'lost',
+      retrying: true,
+      error: new GamewardError('ERR_ENGINE_UNAVAILABLE', 'link lost'),
+      since: Date.now(),
+      attempt: 1,
+      nextAttemptInMs: 250,
+    } as const;
+    fake.setLink(down);
+    expect(fake.link).toBe(down);
+    expect(fake.state).toEqual(States.running);
+    fake.setLink({ state: 'up', since: Date.now() });
+    expect(seen).toEqual(['down', 'up']);
+    await fake.close();
+  });
+});

@@ -17,8 +17,6 @@ export interface HubFollower {
   ended(prefix: 'out' | 'err', at: StreamPosition): void;
   /** The hub is back after the link was lost: follow again from where you are. */
   resync(): void;
-  /** The link's state changed (the instance keeps its state meanwhile). */
-  link(status: LinkStatus): void;
 }
 
 const hubs = new WeakMap<SshLink, RemoteHub>();
@@ -144,7 +142,6 @@ export class RemoteHub {
   }
 
   #statusChanged(status: LinkStatus): void {
-    for (const follower of this.#followers.values()) follower.link(status);
     if (status.state === 'up' && this.#stream === undefined && this.#followers.size > 0) {
       this.#resyncAll();
     }

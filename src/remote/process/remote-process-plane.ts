@@ -229,6 +229,7 @@ export class RemoteProcessPlane implements Plane {
     this.#stopCursorTimer();
     this.#hub?.release();
     this.#hub = undefined;
+    this.#lease?.link.off('status', this.#onLink);
     await this.#lease?.release();
     this.#lease = undefined;
   }
@@ -240,6 +241,7 @@ export class RemoteProcessPlane implements Plane {
     }
     if (this.#lease === undefined) {
       this.#lease = this.#links.acquire(this.#ssh);
+      this.#lease.link.on('status', this.#onLink);
       this.#hub = RemoteHub.acquire(this.#lease.link);
     }
     this.#keeper ??= new RemoteKeeper(this.#lease.link, this.#config.id, this.#dir);
@@ -370,16 +372,19 @@ export class RemoteProcessPlane implements Plane {
           this.#logger.warn({ instanceId: this.#config.id, err: error }, 'resync failed');
         });
       },
-      link: (status) => {
-        if (status.state === 'down') {
-          this.#logger.warn(
-            { instanceId: this.#config.id, link: this.#ssh.key, reason: status.reason },
-            'ssh link down: keeping the last state',
-          );
-        }
-      },
     };
   }
+
+  /** The link's state, passed on (the `link` event); the instance keeps its state meanwhile. */
+  readonly #onLink = (status: LinkStatus, previous: LinkStatus): void => {
+    if (status.state === 'down' && previous.state === 'up') {
+      this.#logger.warn(
+        { instanceId: this.#config.id, link: this.#ssh.key, reason: status.reason },
+        'ssh link down: keeping the last state',
+      );
+    }
+    this.#report?.link(status);
+  };
 
   /** Both streams are over: read the exit record, take what is left down, report the exit. */
   async #onKeeperGone(run: RemoteRun): Promise<void> {
