@@ -138,7 +138,7 @@ async function main(): Promise<void> {
  */
 async function runPlaneScenarios(docker: boolean): Promise<PlaneScenario[]> {
   const files = readdirSync(join(BENCH, 'scenarios'))
-    .filter((f) => /^(compose|swarm)-.*\.ts$/.test(f))
+    .filter((f) => /^(compose|swarm|remote)-.*\.ts$/.test(f))
     .sort()
     .map((f) => `scenarios/${f}`);
   const planes: PlaneScenario[] = [];

@@ -138,9 +138,10 @@ ${composeSection(report)}
 
 ## Other planes
 
-The compose and swarm planes' own scenarios (bench/scenarios/compose-*.ts, swarm-*.ts), run when
-a Docker engine answers, each reported as the measures it returned; their files say what each
-measures. A scenario that fails is shown with its error and does not stop the run.
+The compose, swarm and SSH planes' own scenarios (bench/scenarios/compose-*.ts, swarm-*.ts,
+remote-*.ts), run when a Docker engine answers, each reported as the measures it returned (in ms
+unless named otherwise); their files say what each measures. remote-ssh.ts needs the sshd of
+scripts/setup-sshd.sh. A scenario that fails is shown with its error and does not stop the run.
 
 ${planesSection(report.planes)}
 

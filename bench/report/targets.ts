@@ -29,6 +29,31 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     ...scaleTargets(report),
     ...keeperTargets(report),
     ...composeTargets(report),
+    ...remoteTargets(report),
+  ];
+}
+
+function remoteTargets(report: BenchReport): TargetCheck[] {
+  const scenario = report.planes.find((p) => p.file === 'scenarios/remote-ssh.ts');
+  if (scenario === undefined || !scenario.outcome.ok) return [];
+  const value = scenario.outcome.value as {
+    adoption?: { instances: number; adoptMs: number; running: number; connections: number };
+  };
+  const a = value.adoption;
+  if (a === undefined) return [];
+  return [
+    check(
+      'remote-adopt',
+      `SSH: adopting ${a.instances} remote instances after a host restart < 2 s`,
+      `${ms(a.adoptMs)}, ${a.running} of ${a.instances} running`,
+      a.adoptMs < 2000 && a.running === a.instances,
+    ),
+    check(
+      'remote-one-link',
+      'SSH: one connection per remote host, whatever the number of instances',
+      `${a.connections} for ${a.instances} instances`,
+      a.connections === 1,
+    ),
   ];
 }
 

@@ -26,9 +26,19 @@ export class StackCommands {
   }
 
   /** `compose up -d`, bounded by the start timeout (which the core enforces through `signal`). */
-  up(signal: AbortSignal): Promise<void> {
+  async up(signal: AbortSignal): Promise<void> {
     const startTimeoutMs = this.#config.readiness?.timeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
-    return this.#cli.up({ signal, timeoutMs: startTimeoutMs + this.#config.engineTimeoutMs });
+    const call = { signal, timeoutMs: startTimeoutMs + this.#config.engineTimeoutMs };
+    try {
+      await this.#cli.up(call);
+    } catch (error) {
+      if (!isInterfaceRace(error) || signal.aborted) throw error;
+      this.#logger.warn(
+        { instanceId: this.#config.id, err: error },
+        'the engine lost a network interface while creating the network; compose up once more',
+      );
+      await this.#cli.up(call);
+    }
   }
 
   /** The services the compose files define. */
@@ -87,4 +97,17 @@ export class StackCommands {
     });
     await this.#watch.sync().catch(() => undefined);
   }
+}
+
+/**
+ * Podman 4.3 fails a network create with `route ip+net: no such network interface` when another
+ * interface goes away while it lists them (another stack's network torn down at that moment): a
+ * race in the engine, not a fault of the stack. `compose up` is idempotent, so it is run again
+ * once. docs/podman.md lists it.
+ */
+function isInterfaceRace(error: unknown): boolean {
+  return (
+    isGamewardError(error, 'ERR_COMPOSE') &&
+    /route ip\+net: no such network interface/.test(error.stderr ?? '')
+  );
 }

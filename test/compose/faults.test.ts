@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, it, onTestFinished } from 'vitest';
 import type { GamewardError } from '../../src/errors.js';
 import { describeWithEngine, FIXTURES, triggerDir } from './engine.js';
 import { childrenOf, projectContainers, stack, type TestStack } from './stack.js';
@@ -49,6 +50,22 @@ describeWithEngine(
       } finally {
         empty.remove();
       }
+    });
+
+    it("podman 4.3's network-interface race fails the first `compose up`: it is run once more", async () => {
+      // The race cannot be brought about on demand: a wrapper CLI fails the first up as podman
+      // does, then runs the real docker CLI (test/fixtures/compose/flaky-docker.sh).
+      const scratch = triggerDir();
+      onTestFinished(() => scratch.remove());
+      const state = join(scratch.path, 'failed-once');
+      await using s = stack('ifrace', 'basic.yaml', {
+        docker: join(FIXTURES, 'flaky-docker.sh'),
+        env: { GW_FLAKY_STATE: state },
+      });
+      await s.supervisor.start();
+      expect(existsSync(state)).toBe(true);
+      expect(s.supervisor.state.state).toBe('running');
+      await s.supervisor.stop();
     });
 
     it('invalid YAML: ERR_COMPOSE naming the parse error', async () => {

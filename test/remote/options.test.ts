@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ComposeSupervisor } from '../../src/compose/index.js';
 import { ConfigValidator } from '../../src/config/validate.js';
+import { ProcessSupervisor } from '../../src/process/index.js';
 import {
   knownKeyAlgorithms,
   parseKnownHosts,
@@ -172,5 +174,51 @@ describe('known_hosts', () => {
       'ssh-ed25519',
     ]);
     expect(knownKeyAlgorithms(lines, 'nobody', 22)).toBeUndefined();
+  });
+});
+
+describe('paths of remote instances belong to the remote host', () => {
+  const host = { ssh: base };
+
+  it('a compose stack: cwd must be absolute there and is kept as given', () => {
+    const stack = new ComposeSupervisor({ id: 'dune-1', cwd: '/srv/dune', host });
+    expect(stack.config.cwd).toBe('/srv/dune');
+    expect(stack.link).toBeUndefined();
+    let error: unknown;
+    try {
+      new ComposeSupervisor({ id: 'dune-2', cwd: 'srv/dune', host });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_INVALID_CONFIG', instanceId: 'dune-2' });
+    expect((error as Error).message).toMatch(
+      /`cwd`.*absolute path on the remote host.*"srv\/dune"/,
+    );
+  });
+
+  it('a compose stack: DOCKER_HOST may only name a socket on that host', () => {
+    const make = (DOCKER_HOST: string) => () =>
+      new ComposeSupervisor({ id: 'dune-3', cwd: '/srv/dune', env: { DOCKER_HOST }, host });
+    expect(make('unix:///run/user/1000/docker.sock')).not.toThrow();
+    expect(make('tcp://10.0.0.5:2375')).toThrow(
+      /`env.DOCKER_HOST`.*unix:\/\/\/.*"tcp:\/\/10.0.0.5:2375"/,
+    );
+  });
+
+  it('a process instance: executable, cwd and stateDir are not resolved against this machine', () => {
+    const server = new ProcessSupervisor({
+      id: 'rust-1',
+      executable: 'bin/RustDedicated',
+      cwd: 'rust',
+      stateDir: 'state',
+      host,
+    });
+    expect(server.config).toMatchObject({
+      executable: 'bin/RustDedicated',
+      cwd: 'rust',
+      stateDir: 'state',
+    });
+    const local = new ProcessSupervisor({ id: 'rust-2', executable: 'bin/x', stateDir: 'state' });
+    expect(local.config.stateDir).toBe(`${process.cwd()}/state`);
   });
 });
