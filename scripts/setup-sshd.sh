@@ -111,17 +111,26 @@ MaxStartups 64:30:128
 LogLevel VERBOSE
 EOF
 
-# A sshd left in an older namespace (the netns was deleted and made again) cannot be reached.
+# A sshd left in an older namespace (the netns was deleted and made again) cannot be reached; one
+# started by an older version of this script shares the machine's mount namespace.
 pid=$(running_pid || true)
 if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/ns/net")" != "net:[$(stat -L -c %i /var/run/netns/$NS)]" ]; then
   log "sshd $pid runs in a stale namespace: restarting it"
   stop_sshd
   pid=""
 fi
+if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/self/ns/mnt)" ]; then
+  log "sshd $pid shares the machine's mounts: restarting it in its own mount namespace"
+  stop_sshd
+  pid=""
+fi
 if [ -z "$pid" ]; then
   /usr/sbin/sshd -t -f "$DIR/sshd_config"
-  # nsenter enters only the network namespace: the filesystem and pids stay the machine's.
-  nsenter --net=/var/run/netns/$NS /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
+  # nsenter enters the network namespace; unshare gives sshd (and every session) its own mount
+  # namespace, private: the files stay the machine's, but a filesystem mounted over SSH (the
+  # "remote disk full" test's small tmpfs) exists on the "remote host" only. Pids stay shared.
+  nsenter --net=/var/run/netns/$NS unshare --mount --propagation private \
+    /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
   for _ in $(seq 1 100); do running_pid >/dev/null && break; sleep 0.05; done
   running_pid >/dev/null || { log "sshd did not start; see $DIR/sshd.log"; exit 1; }
 fi

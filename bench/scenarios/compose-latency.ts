@@ -44,6 +44,8 @@ async function measureStack(services: number): Promise<Record<string, unknown>> 
     id: `gwbench${tag}`,
     cwd: dir,
     stopTimeoutMs: 1000,
+    // kill → crashed is measured; a restart racing the next round's start() is not.
+    autoRestart: { enabled: false },
     restartDelayMs: 0,
   });
   try {

@@ -16,7 +16,14 @@ import { ComposeSupervisor, ProcessSupervisor } from '../../src/index.js';
 import type { ProcessSupervisorConfig } from '../../src/process/options.js';
 import { setDefaultSshLinks } from '../../src/remote/default-links.js';
 import { SshLinks } from '../../src/remote/ssh-links.js';
-import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT, sshConfig } from '../../test/remote/endpoint.js';
+import {
+  KEY,
+  KNOWN_HOSTS,
+  SSH,
+  SSH_HOST,
+  SSH_PORT,
+  sshConfig,
+} from '../../test/remote/endpoint.js';
 import { stateReached } from '../lib/gameward.js';
 import { interleave, now, runScenario } from '../lib/scenario.js';
 
@@ -24,13 +31,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ADOPT = Number(process.env.BENCH_REMOTE_ADOPT ?? 20);
 const run = promisify(execFile);
 const SERVER = join(import.meta.dirname, '../../test/fixtures/fake-game-server.mjs');
-const ssh = {
-  host: SSH_HOST,
-  port: SSH_PORT,
-  user: 'root',
-  privateKey: KEY,
-  knownHosts: KNOWN_HOSTS,
-};
+const ssh = SSH;
 const REMOTE_DIR = `/tmp/gw-bench-remote-${process.pid}`;
 const LOCAL_STATE = mkdtempSync(join(tmpdir(), 'gw-bench-remote-'));
 const STACK = `services:

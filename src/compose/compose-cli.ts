@@ -2,14 +2,10 @@ import { GamewardError } from '../errors.js';
 import { abortError } from '../util/abort.js';
 import { classifyFailure, parseComposeMajor } from './failure.js';
 import type { NormalizedComposeConfig } from './options.js';
-import type { ComposeRunner } from './runner.js';
+import type { ComposeRunner, RunCall } from './runner.js';
 
-/** One compose command: its label for messages, its arguments after `-p`, and its bounds. */
-export interface ComposeCall {
-  readonly signal?: AbortSignal | undefined;
-  /** The command is killed (its whole process group) after this long. */
-  readonly timeoutMs: number;
-}
+/** The bounds of one compose command. */
+export type ComposeCall = RunCall;
 
 /** What the classification asks when a command ran out of time: is the engine answering? */
 export type EnginePing = () => Promise<boolean>;
@@ -25,18 +21,11 @@ export class ComposeCli {
   readonly #config: NormalizedComposeConfig;
   readonly #runner: ComposeRunner;
   readonly #ping: EnginePing;
-  readonly #where: string;
 
-  constructor(
-    config: NormalizedComposeConfig,
-    runner: ComposeRunner,
-    ping: EnginePing,
-    where = '',
-  ) {
+  constructor(config: NormalizedComposeConfig, runner: ComposeRunner, ping: EnginePing) {
     this.#config = config;
     this.#runner = runner;
     this.#ping = ping;
-    this.#where = where;
   }
 
   /** `compose up -d`: creates and starts the whole stack (reads the compose files). */
@@ -112,7 +101,7 @@ export class ComposeCli {
       cwd: this.#config.cwd,
       docker: this.#config.docker,
       engineDisplay: this.#runner.engineDisplay,
-      where: this.#where,
+      where: this.#runner.where,
       composeMajor: () => this.#composeMajor(),
     });
   }

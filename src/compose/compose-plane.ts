@@ -68,7 +68,7 @@ export class ComposePlane implements Plane {
       launchSince: () => this.#launch?.since,
       halting: () => this.#halting > 0,
     });
-    const cli = new ComposeCli(config, site.runner, () => this.#ping(), site.where);
+    const cli = new ComposeCli(config, site.runner, () => this.#ping());
     site.onLink?.((status) => this.#report.link(status));
     this.#commands = new StackCommands(config, cli, this.#watch, logger);
   }

@@ -37,6 +37,8 @@ export interface ComposeRunner {
   readonly limit: Limit;
   /** What to show for the engine in messages (`DOCKER_HOST=...`, `root@host:22`). */
   readonly engineDisplay: string;
+  /** Where the commands run, for messages: empty here, ` on user@host:port` for a remote host. */
+  readonly where: string;
   run(argv: readonly string[], call: RunCall): Promise<RunOutcome>;
   /** Whether the stack's directory exists where the commands run. */
   cwdExists(): Promise<boolean>;
@@ -54,6 +56,7 @@ let exitHook = false;
  */
 export class LocalComposeRunner implements ComposeRunner {
   readonly limit = composeCliLimit;
+  readonly where = '';
   readonly engineDisplay: string;
   readonly #docker: string;
   readonly #cwd: string;

@@ -11,8 +11,6 @@ export interface ComposeSite {
   /** The engine's client and events hub. A remote site connects on first use, not before. */
   readonly engine: Engine;
   readonly runner: ComposeRunner;
-  /** For messages: empty here, ` on user@host:port` for a remote host. */
-  readonly where: string;
   /** The connection to a remote host; absent here. */
   readonly link?: LinkStatus | undefined;
   /** Tells `listener` of every change of {@link link} (a remote site only). */
@@ -27,7 +25,6 @@ export function localSite(config: NormalizedComposeConfig): ComposeSite {
   return {
     engine: engineFor(env),
     runner: new LocalComposeRunner(config.docker, config.cwd, env),
-    where: '',
     release: () => Promise.resolve(),
   };
 }

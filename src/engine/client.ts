@@ -112,7 +112,7 @@ export class EngineClient {
           options: { ...query },
           isStream,
           abortSignal: signal,
-          statusCodes: { 200: true, 204: true, 304: true, 404: 'not found' },
+          statusCodes: { 200: true, 201: true, 204: true, 304: true, 404: 'not found' },
         },
         (error, result) => (error === null ? resolve(result) : reject(error)),
       );

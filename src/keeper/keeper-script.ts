@@ -14,8 +14,13 @@
  * - each output stream is a FIFO drained by `split`, whose per-segment filter drops the segment
  *   SEGMENTS_KEPT back: the server never blocks on a full pipe and never gets SIGPIPE when the
  *   host dies, and disk use stays under SEGMENTS_KEPT * SEGMENT_BYTES per stream;
+ * - the filter never fails: a segment it cannot write (the disk is full) is read to /dev/null,
+ *   because split exits when a filter exits non-zero, and then the server would get EPIPE;
  * - fd 4 holds `alive` open read-write: the host reading it sees EOF once the keeper is gone,
- *   however it went.
+ *   however it went;
+ * - `exit.spare` (a line of 128 zeros) is written at start and the exit record later written over
+ *   it in place (`1<>`, no truncation) and renamed: the record needs no new disk block, so a disk
+ *   that output filled meanwhile does not lose the exit code. Its last line, zeros, is no field.
  */
 export const KEEPER_SCRIPT = `{
 # gameward keeper, protocol 2 (docs/keeper-protocol.md). Do not edit while a keeper runs it.
@@ -27,6 +32,7 @@ exec </dev/null >/dev/null 2>>"$dir/keeper.log" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>
 trap '' HUP INT QUIT PIPE TERM
 mkfifo -m 600 "$dir/console" "$dir/alive" "$dir/out.pipe" "$dir/err.pipe" || exit 70
 exec 4<>"$dir/alive"
+printf '%0128d\\n' 0 >"$dir/exit.spare" 2>/dev/null || rm -f "$dir/exit.spare"
 start_of() { read -r l <"/proc/$1/stat" || return 1; set -- \${l##*") "}; r=\${20}; }
 start_of $$ || exit 70
 read -r boot </proc/sys/kernel/random/boot_id || exit 70
@@ -36,7 +42,7 @@ filter='n=\${FILE##*.}
 while :; do case $n in 0?*) n=\${n#0} ;; *) break ;; esac; done
 o=00000000$((n - GW_KEEP))
 [ "$n" -ge "$GW_KEEP" ] && rm -f "\${FILE%.*}.\${o#"\${o%????????}"}"
-exec cat >"$FILE"'
+cat >"$FILE" || exec cat >/dev/null'
 for s in out err; do
   GW_KEEP=$keep SHELL=/bin/sh split -b "$seg" -d -a 8 --filter="$filter" - "$dir/$s." <"$dir/$s.pipe" 4>&- &
 done
@@ -64,7 +70,7 @@ fi
 stop=0
 [ -e "$dir/stop-requested" ] && stop=1
 printf 'version=2\\nstatus=%s\\nsignal=%s\\nambiguous=%s\\nstop_requested=%s\\n' \\
-  "$status" "$sig" "$ambiguous" "$stop" >"$dir/exit.tmp" && mv -f "$dir/exit.tmp" "$dir/exit"
+  "$status" "$sig" "$ambiguous" "$stop" 1<>"$dir/exit.spare" && mv -f "$dir/exit.spare" "$dir/exit"
 : 5<>"$dir/out.pipe" 6<>"$dir/err.pipe"
 wait
 exit 0

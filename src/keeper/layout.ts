@@ -67,7 +67,7 @@ export function segmentIndexOf(name: string, stream: KeptStream): number | undef
 /** Every file a keeper or a host may create in the folder; a relaunch deletes these and only these. */
 export function isKeeperFileName(name: string): boolean {
   return (
-    /^(?:keeper\.sh|spec\.json|meta|meta\.tmp|exit|exit\.tmp|alive|console|out\.pipe|err\.pipe|stop-requested|cursor|keeper\.log|status\.msg)$/.test(
+    /^(?:keeper\.sh|spec\.json|meta|meta\.tmp|exit|exit\.tmp|exit\.spare|alive|console|out\.pipe|err\.pipe|stop-requested|cursor|keeper\.log|status\.msg)$/.test(
       name,
     ) ||
     /^(?:out|err)\.\d{8}$/.test(name) ||

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Docker from 'dockerode';
+import { parseEngineAddress } from '../engine/address.js';
+import { EngineClient, EngineError } from '../engine/client.js';
 import { GamewardError } from '../errors.js';
 
 /** Bound on one short Engine API call, so a wedged manager cannot hang a lifecycle call. */
@@ -29,136 +28,78 @@ export function managerHost(env: Readonly<Record<string, string>> | undefined): 
   return env?.DOCKER_HOST ?? process.env.DOCKER_HOST ?? DEFAULT_HOST;
 }
 
-/** Opens the Engine API of the manager at `host` (`env` for DOCKER_TLS_VERIFY/DOCKER_CERT_PATH). */
+/**
+ * Opens the Engine API of the manager at `host` (`env` for DOCKER_TLS_VERIFY/DOCKER_CERT_PATH),
+ * through the bounded client the compose plane uses (src/engine/client.ts): the same address
+ * rules, kept-alive connections, and a bound on each call and on each stream's opening.
+ */
 export function openManager(
   host: string,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ManagerApi {
-  const docker = new Docker(dockerOptions(host, env));
+  let client: EngineClient;
+  try {
+    client = new EngineClient(parseEngineAddress({ ...env, DOCKER_HOST: host }));
+  } catch (error) {
+    throw new GamewardError(
+      'ERR_ENGINE_UNAVAILABLE',
+      `DOCKER_HOST ${JSON.stringify(host)} has a scheme gameward cannot reach (unix, tcp, ssh)`,
+      { cause: error },
+    );
+  }
   let calls = 0;
-  const dial = <T>(options: object, signal: AbortSignal | undefined): Promise<T> => {
-    calls += 1;
-    return new Promise<T>((resolve, reject) => {
-      docker.modem.dial(
-        { ...options, abortSignal: signal } as never,
-        (error: unknown, data: unknown) =>
-          error ? reject(toEngineError(host, error)) : resolve(data as T),
-      );
-    });
-  };
+  const call = (signal: AbortSignal | undefined) => ({ signal, timeoutMs: CALL_TIMEOUT_MS });
   return {
     host,
     get calls() {
       return calls;
     },
-    request<T>(method: string, path: string, query: object = {}, signal?: AbortSignal) {
-      const bounded = AbortSignal.timeout(CALL_TIMEOUT_MS);
-      return dial<T>(
-        {
-          path: `${path}?`,
-          method,
-          options: { ...query },
-          statusCodes: { 200: true, 201: true, 204: true, 304: true },
-        },
-        signal === undefined ? bounded : AbortSignal.any([signal, bounded]),
-      );
+    async request<T>(method: string, path: string, query: object = {}, signal?: AbortSignal) {
+      calls += 1;
+      try {
+        return await client.json<T>(method, path, query as Record<string, unknown>, call(signal));
+      } catch (error) {
+        throw toEngineError(host, error);
+      }
     },
-    stream(path: string, query: object, signal?: AbortSignal) {
-      return dial<NodeJS.ReadableStream>(
-        {
-          path: `${path}?`,
-          method: 'GET',
-          options: { ...query },
-          isStream: true,
-          statusCodes: { 200: true },
-        },
-        signal,
-      );
+    async stream(path: string, query: object, signal?: AbortSignal) {
+      calls += 1;
+      try {
+        return await client.stream(path, query as Record<string, unknown>, call(signal));
+      } catch (error) {
+        throw toEngineError(host, error);
+      }
     },
   };
-}
-
-function dockerOptions(
-  host: string,
-  env: Readonly<Record<string, string | undefined>>,
-): Docker.DockerOptions {
-  const url = new URL(host);
-  switch (url.protocol) {
-    case 'unix:':
-      return { socketPath: url.pathname };
-    case 'tcp:':
-    case 'http:':
-    case 'https:': {
-      const tls = env.DOCKER_TLS_VERIFY === '1' || url.protocol === 'https:';
-      const certs = env.DOCKER_CERT_PATH;
-      const read = (name: string): Buffer | undefined =>
-        certs === undefined ? undefined : readFileSync(join(certs, name));
-      return {
-        host: url.hostname,
-        port: url.port === '' ? (tls ? 2376 : 2375) : url.port,
-        protocol: tls ? 'https' : 'http',
-        ...(tls && certs !== undefined
-          ? { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') }
-          : {}),
-      } as Docker.DockerOptions;
-    }
-    case 'ssh:':
-      return {
-        protocol: 'ssh',
-        host: url.hostname,
-        port: url.port === '' ? 22 : url.port,
-        ...(url.username === '' ? {} : { username: url.username }),
-      };
-    default:
-      throw new GamewardError(
-        'ERR_ENGINE_UNAVAILABLE',
-        `DOCKER_HOST ${JSON.stringify(host)} has a scheme gameward cannot reach (unix, tcp, ssh)`,
-      );
-  }
 }
 
 /**
  * What an Engine API failure means for a swarm instance: the manager cannot be reached, or the
- * engine is no manager (`ERR_ENGINE_UNAVAILABLE`), or it refused the request (`ERR_COMPOSE`).
+ * engine is no manager (`ERR_ENGINE_UNAVAILABLE`), or it refused the request (`ERR_COMPOSE`). A
+ * caller's abort reason passes through.
  */
-export function toEngineError(host: string, error: unknown): GamewardError {
+export function toEngineError(host: string, error: unknown): Error {
   if (error instanceof GamewardError) return error;
-  const e = error as {
-    statusCode?: number;
-    code?: string;
-    json?: { message?: string };
-    message?: string;
-    name?: string;
-  };
-  const detail = e.json?.message ?? e.message ?? String(error);
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') {
-    return new GamewardError(
-      'ERR_ENGINE_UNAVAILABLE',
-      `the swarm manager at ${host} did not answer in time`,
-      {
-        cause: error,
-      },
-    );
+  if (!(error instanceof EngineError)) {
+    return error instanceof Error ? error : new Error(String(error));
   }
-  if (e.statusCode === 503 || /not a swarm manager|not part of a swarm/i.test(detail)) {
+  const under = error.cause as { json?: { message?: string }; message?: string } | undefined;
+  const detail = (under?.json?.message ?? under?.message ?? error.message).trim();
+  if (error.statusCode === 503 || /not a swarm manager|not part of a swarm/i.test(detail)) {
     return new GamewardError(
       'ERR_ENGINE_UNAVAILABLE',
-      `the Docker engine at ${host} is not a swarm manager (${detail.trim()}): run \`docker swarm init\` there, or point DOCKER_HOST at a manager`,
+      `the Docker engine at ${host} is not a swarm manager (${detail}): run \`docker swarm init\` there, or point DOCKER_HOST at a manager`,
       { cause: error },
     );
   }
-  if (e.statusCode === undefined) {
+  if (error.kind === 'unavailable') {
     return new GamewardError(
       'ERR_ENGINE_UNAVAILABLE',
-      `the swarm manager at ${host} cannot be reached (${detail.trim()})`,
-      {
-        cause: error,
-      },
+      `the swarm manager at ${host} cannot be reached: ${error.message}`,
+      { cause: error },
     );
   }
-  return new GamewardError(
-    'ERR_COMPOSE',
-    `the swarm manager at ${host} refused: ${detail.trim()}`,
-    { cause: error },
-  );
+  return new GamewardError('ERR_COMPOSE', `the swarm manager at ${host} refused: ${detail}`, {
+    cause: error,
+  });
 }

@@ -9,7 +9,7 @@ import { isGamewardError } from '../../src/errors.js';
 import { ProcessSupervisor } from '../../src/process/index.js';
 import { setDefaultSshLinks } from '../../src/remote/default-links.js';
 import type { LinkStatus } from '../../src/remote/ssh-link.js';
-import { SshLinks } from '../../src/remote/ssh-links.js';
+import type { SshLinks } from '../../src/remote/ssh-links.js';
 import type { CrashDetails } from '../../src/supervisor.js';
 import { fixture } from '../process/helpers.js';
 import { testProjectName } from '../support/run-id.js';
@@ -21,6 +21,7 @@ import {
   remoteHost,
   uploadFixtures,
 } from './compose-plane.js';
+import { quickLinks } from './endpoint.js';
 import { blackHole, describeWithSshd, serverConnections } from './sshd.js';
 
 const ssh = remoteHost.ssh;
@@ -33,14 +34,7 @@ describeWithSshd('remote compose stacks: faults on the real sshd', () => {
   const open: { close(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    links = new SshLinks({
-      connectTimeoutMs: 1500,
-      keepaliveIntervalMs: 300,
-      keepaliveCountMax: 2,
-      backoffInitialMs: 100,
-      backoffMaxMs: 400,
-      linkWaitMs: 1500,
-    });
+    links = quickLinks();
     setDefaultSshLinks(links);
     await uploadFixtures('contract.yaml', 'contract-server.sh');
   });

@@ -10,16 +10,14 @@ import type { Supervisor } from '../../src/supervisor.js';
 import { FIXTURES } from '../compose/engine.js';
 import type { PlaneUnderTest } from '../contract/planes.js';
 import { testProjectName } from '../support/run-id.js';
-import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
+import { SSH, sshConfig } from './endpoint.js';
 import { sshdProblem } from './sshd.js';
 
 /** Where the stack's files live on the remote host. */
 export const REMOTE_STACK_DIR = `/tmp/gwc-rcompose-${process.pid}`;
 
 /** The `host` option of every remote stack in the tests. */
-export const remoteHost = {
-  ssh: { host: SSH_HOST, port: SSH_PORT, user: 'root', privateKey: KEY, knownHosts: KNOWN_HOSTS },
-};
+export const remoteHost = { ssh: SSH };
 
 let own: SshLinks | undefined;
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { LinkStatus, SshLink } from '../../src/remote/ssh-link.js';
-import { SshLinks } from '../../src/remote/ssh-links.js';
-import { KNOWN_HOSTS, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
+import type { SshLinks } from '../../src/remote/ssh-links.js';
+import { KNOWN_HOSTS, quickLinks, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
 import {
   blackHole,
   describeWithSshd,
@@ -35,14 +35,7 @@ const otherKey = (): string => {
 describeWithSshd('SshLink faults on the real sshd', () => {
   let links: SshLinks;
   beforeEach(() => {
-    links = new SshLinks({
-      connectTimeoutMs: 1500,
-      keepaliveIntervalMs: 300,
-      keepaliveCountMax: 2,
-      backoffInitialMs: 100,
-      backoffMaxMs: 400,
-      linkWaitMs: 3000,
-    });
+    links = quickLinks(3000);
   });
   afterEach(async () => {
     await links.close();

@@ -8,17 +8,11 @@ import type { RemoteProcessPlane } from '../../src/remote/process/remote-process
 import type { LinkStatus } from '../../src/remote/ssh-link.js';
 import { SshLinks } from '../../src/remote/ssh-links.js';
 import { fixture } from '../process/helpers.js';
-import { KEY, KNOWN_HOSTS, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
+import { quickLinks, SSH, SSH_HOST, SSH_PORT, sshConfig } from './endpoint.js';
 import { blackHole, describeWithSshd } from './sshd.js';
 
 const STATE_DIR = `/tmp/gwr-faults-${process.pid}`;
-const ssh = {
-  host: SSH_HOST,
-  port: SSH_PORT,
-  user: 'root',
-  privateKey: KEY,
-  knownHosts: KNOWN_HOSTS,
-};
+const ssh = SSH;
 const marker = process.env.GAMEWARD_TEST_RUN;
 const env = marker === undefined ? {} : { GAMEWARD_TEST_RUN: marker };
 let counter = 0;
@@ -42,14 +36,7 @@ describeWithSshd('remote process instances: faults on the real sshd', () => {
   });
 
   function make(overrides: Partial<ProcessSupervisorConfig> = {}): ProcessSupervisor {
-    links ??= new SshLinks({
-      connectTimeoutMs: 1500,
-      keepaliveIntervalMs: 300,
-      keepaliveCountMax: 2,
-      backoffInitialMs: 100,
-      backoffMaxMs: 400,
-      linkWaitMs: 1500,
-    });
+    links ??= quickLinks();
     setDefaultSshLinks(links);
     counter += 1;
     const supervisor = new ProcessSupervisor({

@@ -22,6 +22,8 @@ export interface RemoteRunnerInit {
   /** Set for the commands, over the remote login's own environment. */
   readonly env: Readonly<Record<string, string>>;
   readonly engineDisplay: string;
+  /** ` on user@host:port`, for messages. */
+  readonly where: string;
   /** The host's link (leased on first use). */
   readonly link: () => SshLink;
 }
@@ -33,11 +35,13 @@ export interface RemoteRunnerInit {
  */
 export class RemoteComposeRunner implements ComposeRunner {
   readonly engineDisplay: string;
+  readonly where: string;
   readonly #init: RemoteRunnerInit;
 
   constructor(init: RemoteRunnerInit) {
     this.#init = init;
     this.engineDisplay = init.engineDisplay;
+    this.where = init.where;
   }
 
   get limit(): Limit {

@@ -42,7 +42,6 @@ export function remoteSocketPath(config: RemoteStackConfig): string {
 export class RemoteComposeSite implements ComposeSite {
   readonly engine: Engine;
   readonly runner: RemoteComposeRunner;
-  readonly where: string;
   readonly #ssh: NormalizedSshConfig;
   readonly #links: SshLinks;
   readonly #logger: Logger;
@@ -63,7 +62,6 @@ export class RemoteComposeSite implements ComposeSite {
     this.#logger = logger;
     this.#id = config.id;
     this.#socket = remoteSocketPath(config);
-    this.where = ` on ${ssh.key}`;
     const site = this;
     // Read at each call, so nothing connects before the first one.
     this.engine = {
@@ -80,6 +78,7 @@ export class RemoteComposeSite implements ComposeSite {
       docker: config.docker,
       env: config.env ?? {},
       engineDisplay: `unix://${this.#socket} on ${ssh.key}`,
+      where: ` on ${ssh.key}`,
       link: () => this.#link(),
     });
   }

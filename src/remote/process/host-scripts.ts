@@ -81,7 +81,7 @@ if [ -f "$d/meta" ] && [ ! -e "$d/exit" ]; then
 fi
 cd -- "$d" || exit 71
 set +f
-rm -f keeper.sh spec.json meta meta.tmp exit exit.tmp alive console out.pipe err.pipe \\
+rm -f keeper.sh spec.json meta meta.tmp exit exit.tmp exit.spare alive console out.pipe err.pipe \\
   stop-requested cursor keeper.log status.msg spec.json.tmp out.[0-9]* err.[0-9]* .keeper.sh.*.tmp
 set -f
 cat >".keeper.sh.$$.tmp" && mv -f ".keeper.sh.$$.tmp" keeper.sh || exit 71
