@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, it, onTestFinished } from 'vitest';
+import { expect, it } from 'vitest';
 import type { GamewardError } from '../../src/errors.js';
 import { describeWithEngine, FIXTURES, triggerDir } from './engine.js';
 import { childrenOf, projectContainers, stack, type TestStack } from './stack.js';
@@ -52,7 +52,10 @@ describeWithEngine(
       }
     });
 
-    it("podman 4.3's network-interface race fails the first `compose up`: it is run once more", async () => {
+    it("podman 4.3's network-interface race fails the first `compose up`: it is run once more", async ({
+      onTestFinished,
+    }) => {
+      // (The context's onTestFinished: the tests of this block run concurrently.)
       // The race cannot be brought about on demand: a wrapper CLI fails the first up as podman
       // does, then runs the real docker CLI (test/fixtures/compose/flaky-docker.sh).
       const scratch = triggerDir();
