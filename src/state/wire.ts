@@ -80,7 +80,8 @@ export function fromWire(value: unknown): InstanceState {
     );
   }
   return crashed({
-    exitCode: exitCode as number | null | undefined,
+    // -0 is no exit code a process can have, and JSON text cannot carry it: it is 0.
+    exitCode: exitCode === 0 ? 0 : (exitCode as number | null | undefined),
     signal: signal as NodeJS.Signals | null | undefined,
   });
 }

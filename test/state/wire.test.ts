@@ -46,6 +46,11 @@ describe('fromWire', () => {
       signal: 'SIGSEGV',
     });
     expect(fromWire({ state: 'crashed', exit_code: null })).toEqual({ state: 'crashed' });
+    // Found by the fuzz test: -0 (a JS value, never JSON text) is exit code 0.
+    expect(fromWire({ state: 'crashed', exit_code: -0 })).toEqual({
+      state: 'crashed',
+      exitCode: 0,
+    });
   });
 
   it('ignores unknown keys, as serde does (heartbeats carry more fields)', () => {
