@@ -119,8 +119,10 @@ export const causes: Record<string, (report: BenchReport) => string> = {
     return `The keeper itself (dash) holds ${bytes(k?.keeperRssBytes ?? Number.NaN)} RSS, within
     the bound and below conmon's 2.2 MiB; its helpers are separate processes: one \`split\` per
     stream, which bounds the output on disk and keeps the server from ever blocking or getting
-    SIGPIPE, and the \`cat\` each split's \`--filter\` runs for the current segment once the
-    stream printed something. Each has its own RSS of about 1.8 MiB, nearly all of it shared
+    SIGPIPE, and the filter each split runs for the current segment once the stream printed
+    something: a \`sh\` waiting on a \`cat\`, so that a segment the disk has no room for is read
+    to /dev/null instead of failing (split exits when a filter fails, and the server would then
+    get EPIPE); that \`sh\` costs about 110 KiB of PSS per stream. Each has its own RSS of about 1.8 MiB, nearly all of it shared
     pages (the binaries and libc) counted again per process, so the summed RSS overstates the
     cost: the PSS of the whole tree is ${bytes(k?.treePssBytes ?? Number.NaN)} per instance. Fewer
     helpers would need the keeper to write the segments itself, which dash cannot do without a

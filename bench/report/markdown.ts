@@ -115,7 +115,8 @@ Kept instances (\`stateDir\`), each a \`sh -c 'echo READY; echo warming >&2; exe
 server under its own keeper, started by one host that then closes with \`stopOnDispose: false\`
 (as an agent being upgraded). Memory from \`/proc/<pid>/status\` (VmRSS) and
 \`/proc/<pid>/smaps_rollup\` (Pss) of each keeper and its helpers: one \`split\` per stream, and
-the \`cat\` each split's filter runs for the current segment once the stream printed something.
+the filter each split runs for the current segment once the stream printed something (a \`sh\`
+waiting on a \`cat\`: a full disk then drops output instead of the server, docs/keeper-protocol.md).
 RSS counts the pages the processes share (the dash, split and cat binaries and libc) once per
 process; PSS divides them among the processes sharing them, so it is what the machine pays per
 instance. Then a new host with the same ids and \`stateDir\` calls \`refresh()\` on every instance,
