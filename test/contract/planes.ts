@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AutoRestartOptions } from '../../src/policy/auto-restart.js';
@@ -38,6 +38,8 @@ export interface PlaneUnderTest {
   reportedCode(code: number): number;
   /** Lines the workload prints before it is ready, for crash reports (at least one). */
   readonly bootLine: RegExp;
+  /** After the plane's last test: removes what the plane's instances leave on disk. */
+  cleanUp?(): Promise<void>;
 }
 
 const READY = 'Server started';
@@ -106,6 +108,11 @@ export const keptProcessPlane: PlaneUnderTest = {
     keptStateDir ??= mkdtempSync(join(tmpdir(), 'gwc-'));
     const local = processPlane.make(options) as ProcessSupervisor;
     return new ProcessSupervisor({ ...local.config, stateDir: keptStateDir });
+  },
+  // A crashed instance keeps its folder for the next host: the suite's own folder goes at the end.
+  async cleanUp() {
+    if (keptStateDir !== undefined) rmSync(keptStateDir, { recursive: true, force: true });
+    keptStateDir = undefined;
   },
 };
 

@@ -46,6 +46,7 @@ function contractRules(plane: PlaneUnderTest, run: ContractRun): void {
 
   afterAll(async () => {
     await run.afterAll?.();
+    await plane.cleanUp?.();
   });
 
   /** A supervisor on this plane, closed after the test; undefined when the plane is unavailable. */
