@@ -63,6 +63,11 @@ export class StackFacts {
     const launchSince = this.#host.launchSince();
     if (launchSince !== undefined) this.#seen.add(c.service);
     if (change.kind === 'die') {
+      // A death from before this launch is the previous run's (podman delivers `die` 100-250 ms
+      // late: a restart's stop can be heard after its start began).
+      if (launchSince !== undefined && c.finishedAt !== undefined && c.finishedAt < launchSince) {
+        return;
+      }
       const drained = this.#lastLines(c);
       this.exited({ exitCode: c.exitCode, service: c.service, drained });
       return;
