@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ComposeSupervisor } from '../../src/compose/index.js';
+import { ComposeSupervisor, type ComposeSupervisorConfig } from '../../src/compose/index.js';
 import type { Supervisor } from '../../src/supervisor.js';
-import type { PlaneUnderTest } from '../contract/planes.js';
+import type { ContractOptions, PlaneUnderTest } from '../contract/planes.js';
 import { testProjectName } from '../support/run-id.js';
 import { downProject, engineProblem, FIXTURES, triggerDir } from './engine.js';
 
@@ -19,6 +19,33 @@ export const composePlane: PlaneUnderTest = composePlaneOn({
   problem: engineProblem,
   required: 'GAMEWARD_REQUIRE_DOCKER',
 });
+
+/**
+ * The contract's one-service stack (test/fixtures/compose/contract.yaml in `cwd`) for `options`;
+ * `env` says where it runs (DOCKER_HOST) and where its trigger directory is.
+ */
+export function contractStack(
+  options: ContractOptions,
+  cwd: string,
+  env: Record<string, string>,
+): ComposeSupervisorConfig {
+  return {
+    id: options.id,
+    projectName: testProjectName(options.id),
+    cwd,
+    files: ['contract.yaml'],
+    removeOnStop: true,
+    stopTimeoutMs: 5000,
+    restartDelayMs: 0,
+    readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
+    autoRestart: options.autoRestart,
+    env: {
+      ...env,
+      NEVER_READY: options.neverReady === true ? '1' : '0',
+      EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
+    },
+  };
+}
 
 /** Where a compose contract runs: an engine (its DOCKER_HOST) and what says it is there. */
 export interface ComposeEngine {
@@ -42,23 +69,9 @@ export function composePlaneOn(engine: ComposeEngine): PlaneUnderTest {
         : engine.problem,
     make(options) {
       const trigger = triggerDir();
-      const supervisor = new ComposeSupervisor({
-        id: options.id,
-        projectName: testProjectName(options.id),
-        cwd: FIXTURES,
-        files: ['contract.yaml'],
-        removeOnStop: true,
-        stopTimeoutMs: 5000,
-        restartDelayMs: 0,
-        readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
-        autoRestart: options.autoRestart,
-        env: {
-          ...host,
-          GW_TRIGGER_DIR: trigger.path,
-          NEVER_READY: options.neverReady === true ? '1' : '0',
-          EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
-        },
-      });
+      const supervisor = new ComposeSupervisor(
+        contractStack(options, FIXTURES, { ...host, GW_TRIGGER_DIR: trigger.path }),
+      );
       triggers.set(supervisor, trigger.path);
       // What a crashed instance leaves (its exited container) and the trigger directory go with it.
       const close = supervisor.close.bind(supervisor);

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { ComposeSupervisor } from '../../src/compose/index.js';
 import { SshLinks } from '../../src/remote/ssh-links.js';
 import type { Supervisor } from '../../src/supervisor.js';
+import { contractStack } from '../compose/contract-plane.js';
 import { FIXTURES } from '../compose/engine.js';
 import type { PlaneUnderTest } from '../contract/planes.js';
-import { testProjectName } from '../support/run-id.js';
 import { SSH, sshConfig } from './endpoint.js';
 import { sshdProblem } from './sshd.js';
 
@@ -79,20 +79,7 @@ export const remoteComposePlane: PlaneUnderTest = {
   make(options) {
     const trigger = `${REMOTE_STACK_DIR}/trigger-${options.id}`;
     const supervisor = new ComposeSupervisor({
-      id: options.id,
-      projectName: testProjectName(options.id),
-      cwd: REMOTE_STACK_DIR,
-      files: ['contract.yaml'],
-      removeOnStop: true,
-      stopTimeoutMs: 5000,
-      restartDelayMs: 0,
-      readiness: { pattern: 'Server started', timeoutMs: options.startTimeoutMs ?? 20_000 },
-      autoRestart: options.autoRestart,
-      env: {
-        GW_TRIGGER_DIR: trigger,
-        NEVER_READY: options.neverReady === true ? '1' : '0',
-        EXIT_AT_START: options.exitAtStart === undefined ? '' : String(options.exitAtStart),
-      },
+      ...contractStack(options, REMOTE_STACK_DIR, { GW_TRIGGER_DIR: trigger }),
       host: remoteHost,
     });
     triggers.set(supervisor, trigger);
